@@ -1,0 +1,13 @@
+{#- Every source's staging rows in one shape: one row per raw row, valid or not. -#}
+{%- set staging_models = [
+    'stg_surfside__daily_performance',
+] -%}
+
+{%- for model in staging_models %}
+select
+    {%- for column in common_grain_columns() %}
+    {{ column }}{% if not loop.last %},{% endif %}
+    {%- endfor %}
+from {{ ref(model) }}
+{% if not loop.last %}union all{% endif %}
+{%- endfor %}

@@ -1,0 +1,81 @@
+{{
+    config(
+        materialized='incremental',
+        incremental_strategy='delete+insert',
+        unique_key=['client_id', 'source', 'date_day'],
+        on_schema_change='fail',
+        pre_hook="{{ delete_changed_partitions(ref('int_daily_performance__priced')) }}",
+        indexes=[
+            {'columns': ['client_id', 'date_day']},
+            {'columns': ['creative_key', 'date_day']},
+            {'columns': ['date_day']},
+        ],
+    )
+}}
+
+{#- One row per client x source x day x creative (the creative key carries the hierarchy).
+    Only rows that pass every error-level rule; the others are in dq_quarantine.
+    Incremental: rebuilds whole client x source x day partitions whose inputs changed, plus
+    the trailing lookback_days (macros/incremental_partitions.sql). -#}
+
+with upstream as (
+    select * from {{ ref('int_daily_performance__priced') }}
+    {% if is_incremental() -%}
+    where (client_id, source, date_day) in (
+        {{ changed_partitions_sql(ref('int_daily_performance__priced'), this) }}
+    )
+    {%- endif %}
+),
+
+fingerprints as (
+    {{ partition_fingerprint_sql('upstream') }}
+),
+
+aggregated as (
+    select
+        client_id,
+        source,
+        date_day,
+        client_key,
+        campaign_key,
+        campaign_name,
+        strategy_key,
+        strategy_name,
+        placement_key,
+        placement_name,
+        creative_key,
+        creative_name,
+        sum(impressions)::bigint as impressions,
+        sum(clicks)::bigint as clicks,
+        sum(conversions)::numeric(38, 12) as conversions,
+        sum(conversion_revenue)::numeric(38, 12) as conversion_revenue,
+        sum(media_cost)::numeric(38, 12) as media_cost,
+        sum(spend)::numeric(38, 12) as spend,
+        sum(video_starts)::bigint as video_starts,
+        sum(video_completions)::bigint as video_completions,
+        max(currency_code) as currency_code,
+        max(spend_basis) as spend_basis,
+        max(cpm_rate) as cpm_rate,
+        max(cpm_rate_source) as cpm_rate_source,
+        count(*) as source_row_count,
+        max(loaded_at) as last_loaded_at
+    from upstream
+    where is_valid
+    group by
+        client_id, source, date_day, client_key, campaign_key, campaign_name, strategy_key,
+        strategy_name, placement_key, placement_name, creative_key, creative_name
+)
+
+select
+    {{ surrogate_key(['aggregated.client_id', 'aggregated.source', 'aggregated.date_day',
+                      'aggregated.creative_key']) }} as fact_id,
+    aggregated.*,
+    {{ ratio_columns('aggregated.') }},
+    fingerprints.partition_fingerprint,
+    '{{ run_started_at.isoformat() }}'::timestamptz as dbt_updated_at
+from aggregated
+inner join fingerprints
+    on
+        aggregated.client_id = fingerprints.client_id
+        and aggregated.source = fingerprints.source
+        and aggregated.date_day = fingerprints.date_day

@@ -1,0 +1,41 @@
+{#- Surfside rows in the common shape, flagged with the validation rules.
+    Surfside bills by CPM, so it reports no media cost; blank metric cells count as 0. -#}
+with source_rows as (
+    select * from {{ source_or_empty('surfside', 'daily_performance') }} as raw_rows
+),
+
+standardised as (
+    select
+        'surfside'::text as source,
+        client_id,
+        report_date,
+        "date" as date_day,
+        nullif(trim(campaign), '') as campaign_name,
+        nullif(trim(strategy), '') as strategy_name,
+        nullif(trim(placement), '') as placement_name,
+        nullif(trim(creative), '') as creative_name,
+        coalesce(impressions, 0)::bigint as impressions,
+        coalesce(clicks, 0)::bigint as clicks,
+        coalesce(conversions, 0)::numeric(38, 12) as conversions,
+        coalesce(conversion_revenue, 0)::numeric(38, 12) as conversion_revenue,
+        null::numeric(38, 12) as media_cost,
+        null::text as currency_code,
+        null::bigint as video_starts,
+        null::bigint as video_completions,
+        's3://' || source_bucket || '/' || source_key as source_file,
+        source_row_number,
+        _dlt_load_id as load_id,
+        loaded_at
+    from source_rows
+)
+
+{%- set checks = standard_dq_checks() + [{
+    'code': 'date_outside_report_day',
+    'condition': 'date_day <> report_date',
+    'offending': "'date_day=' || date_day || ', file for ' || report_date"
+}] %}
+
+select
+    standardised.*,
+    {{ dq_columns(checks) }}
+from standardised

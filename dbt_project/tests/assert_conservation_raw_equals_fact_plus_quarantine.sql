@@ -1,0 +1,102 @@
+{#- Conservation (DESIGN.md section 5): for every client, source and day, what the raw tables
+    hold equals what reached fact_daily_metrics plus what sits in dq_quarantine - rows and every
+    reported measure. Read straight from the raw tables (not staging), so a row dropped or
+    duplicated anywhere downstream shows up here. One CTE per source. -#}
+
+with raw_surfside as (
+    select
+        client_id,
+        'surfside'::text as source,
+        "date" as date_day,
+        count(*) as row_count,
+        coalesce(sum(impressions), 0) as impressions,
+        coalesce(sum(clicks), 0) as clicks,
+        coalesce(sum(conversions), 0) as conversions,
+        coalesce(sum(conversion_revenue), 0) as conversion_revenue,
+        0::numeric as media_cost
+    from {{ source_or_empty('surfside', 'daily_performance') }} as raw_rows
+    group by 1, 2, 3
+),
+
+raw_totals as (
+    select * from raw_surfside
+),
+
+fact_totals as (
+    select
+        client_id,
+        source,
+        date_day,
+        sum(source_row_count) as row_count,
+        sum(impressions) as impressions,
+        sum(clicks) as clicks,
+        sum(conversions) as conversions,
+        sum(conversion_revenue) as conversion_revenue,
+        coalesce(sum(media_cost), 0) as media_cost
+    from {{ ref('fact_daily_metrics') }}
+    group by 1, 2, 3
+),
+
+quarantine_totals as (
+    select
+        client_id,
+        source,
+        date_day,
+        count(*) as row_count,
+        sum(impressions) as impressions,
+        sum(clicks) as clicks,
+        sum(conversions) as conversions,
+        sum(conversion_revenue) as conversion_revenue,
+        coalesce(sum(media_cost), 0) as media_cost
+    from {{ ref('dq_quarantine') }}
+    group by 1, 2, 3
+),
+
+downstream as (
+    select
+        client_id,
+        source,
+        date_day,
+        sum(row_count) as row_count,
+        sum(impressions) as impressions,
+        sum(clicks) as clicks,
+        sum(conversions) as conversions,
+        sum(conversion_revenue) as conversion_revenue,
+        sum(media_cost) as media_cost
+    from (
+        select * from fact_totals
+        union all
+        select * from quarantine_totals
+    ) as both_sides
+    group by 1, 2, 3
+)
+
+select
+    coalesce(raw_totals.client_id, downstream.client_id) as client_id,
+    coalesce(raw_totals.source, downstream.source) as source,
+    coalesce(raw_totals.date_day, downstream.date_day) as date_day,
+    raw_totals.row_count as raw_rows,
+    downstream.row_count as downstream_rows,
+    raw_totals.impressions as raw_impressions,
+    downstream.impressions as downstream_impressions,
+    raw_totals.clicks as raw_clicks,
+    downstream.clicks as downstream_clicks,
+    raw_totals.conversions as raw_conversions,
+    downstream.conversions as downstream_conversions,
+    raw_totals.conversion_revenue as raw_revenue,
+    downstream.conversion_revenue as downstream_revenue,
+    raw_totals.media_cost as raw_media_cost,
+    downstream.media_cost as downstream_media_cost
+from raw_totals
+full outer join downstream
+    on
+        raw_totals.client_id is not distinct from downstream.client_id
+        and raw_totals.source = downstream.source
+        and raw_totals.date_day is not distinct from downstream.date_day
+where
+    raw_totals.row_count is distinct from downstream.row_count
+    or raw_totals.impressions is distinct from downstream.impressions
+    or raw_totals.clicks is distinct from downstream.clicks
+    or raw_totals.conversions is distinct from downstream.conversions
+    or raw_totals.conversion_revenue is distinct from downstream.conversion_revenue
+    or raw_totals.media_cost is distinct from downstream.media_cost

@@ -1,0 +1,3 @@
+"""adwh loaders: land source data in Postgres raw schemas with dlt (Arrow in, parquet out)."""
+
+__version__ = "0.1.0"

@@ -1,0 +1,250 @@
+"""`adwh` command line: embedded database, loaders, dbt, demo.
+
+Exit codes: 0 success, 1 a failure (one clear line on stderr), 2 bad usage or configuration.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+import sys
+
+import click
+
+from loaders.errors import AdwhError, redact
+
+log = logging.getLogger("adwh")
+
+
+class _RedactingFormatter(logging.Formatter):
+    def format(self, record: logging.LogRecord) -> str:
+        return redact(super().format(record))
+
+
+def _setup_logging(verbose: bool) -> None:
+    handler = logging.StreamHandler(sys.stderr)
+    handler.setFormatter(_RedactingFormatter("adwh: %(message)s"))
+    root = logging.getLogger("adwh")
+    root.handlers[:] = [handler]
+    root.setLevel(logging.INFO if verbose else logging.WARNING)
+    root.propagate = False
+
+
+def _parse_day(value: str | None, flag: str) -> dt.date | None:
+    if value is None:
+        return None
+    try:
+        return dt.date.fromisoformat(value)
+    except ValueError:
+        raise click.BadParameter(f"{value!r} is not a date (YYYY-MM-DD)", param_hint=flag) from None
+
+
+def resolve_days(date: str | None, first: str | None, last: str | None) -> list[dt.date]:
+    """--date D, or --from D1 --to D2 (inclusive); neither means yesterday (UTC)."""
+    from loaders.surfside import days_between
+
+    day = _parse_day(date, "--date")
+    start, end = _parse_day(first, "--from"), _parse_day(last, "--to")
+    if day and (start or end):
+        raise click.UsageError("give either --date or --from/--to, not both")
+    if (start is None) != (end is None):
+        raise click.UsageError("--from and --to go together")
+    if day:
+        return [day]
+    if start and end:
+        return days_between(start, end)
+    return [dt.datetime.now(dt.UTC).date() - dt.timedelta(days=1)]
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.option("-v", "--verbose", is_flag=True, help="Log progress to stderr.")
+def cli(verbose: bool) -> None:
+    """adwh: paid-media analytics warehouse (dlt loaders + dbt on Postgres)."""
+    _setup_logging(verbose)
+
+
+# --- db -----------------------------------------------------------------------------------------
+
+
+@cli.group()
+def db() -> None:
+    """The warehouse database (embedded unless ADWH_DATABASE_URL is set)."""
+
+
+def _embedded():
+    from loaders.database import uses_embedded
+    from loaders.embedded_pg import EmbeddedPostgres
+    from loaders.settings import adwh_home
+
+    if not uses_embedded():
+        return None
+    return EmbeddedPostgres(adwh_home())
+
+
+@db.command("start")
+def db_start() -> None:
+    """Start the embedded Postgres (a running one is reused)."""
+    server = _embedded()
+    if server is None:
+        click.echo("ADWH_DATABASE_URL is set: using that server, not starting one")
+        return
+    server.start()
+    status = server.status()
+    click.echo(f"embedded Postgres running on 127.0.0.1:{status.port} (data {status.data_dir})")
+
+
+@db.command("stop")
+def db_stop() -> None:
+    """Stop the embedded Postgres."""
+    server = _embedded()
+    if server is None:
+        click.echo("ADWH_DATABASE_URL is set: adwh does not manage that server")
+        return
+    click.echo("stopped" if server.stop() else "not running")
+
+
+@db.command("status")
+def db_status() -> None:
+    """Show whether the embedded Postgres runs, where, and which binaries it uses."""
+    server = _embedded()
+    if server is None:
+        from loaders.database import database_url
+
+        click.echo(f"external database: {redact(database_url())}")
+        return
+    s = server.status()
+    state = f"running on 127.0.0.1:{s.port} (pid {s.pid})" if s.running else "stopped"
+    click.echo(f"embedded Postgres: {state}")
+    click.echo(f"data directory:    {s.data_dir}")
+    click.echo(f"cluster version:   {s.version or 'not initialised'}")
+    click.echo(f"binaries:          {s.bindir or 'none found'}")
+
+
+@db.command("url")
+@click.option("--hide-password", is_flag=True, help="Mask the password.")
+def db_url(hide_password: bool) -> None:
+    """Print the connection URL (starts the embedded server if needed)."""
+    from loaders.database import database_url
+
+    url = database_url()
+    click.echo(redact(url) if hide_password else url)
+
+
+@db.command("env")
+def db_env() -> None:
+    """Print `export ADWH_PG_...` lines for running dbt yourself: eval "$(adwh db env)"."""
+    import shlex
+
+    from loaders.database import database_url, dbt_env
+
+    for key, value in dbt_env(database_url()).items():
+        click.echo(f"export {key}={shlex.quote(value)}")
+
+
+# --- load ---------------------------------------------------------------------------------------
+
+
+@cli.group()
+def load() -> None:
+    """Land source data in the raw_<source> schemas."""
+
+
+@load.command("surfside")
+@click.option(
+    "--client", "clients", multiple=True, required=True, help="Client id (repeat for several)."
+)
+@click.option("--date", "date", help="One day, YYYY-MM-DD (default: yesterday, UTC).")
+@click.option("--from", "first", help="First day of a backfill, YYYY-MM-DD.")
+@click.option("--to", "last", help="Last day of a backfill, YYYY-MM-DD (inclusive).")
+def load_surfside(
+    clients: tuple[str, ...], date: str | None, first: str | None, last: str | None
+) -> None:
+    """Load Surfside daily report files from S3, one day at a time."""
+    from loaders import surfside
+    from loaders.database import database_url
+
+    days = resolve_days(date, first, last)
+    results = surfside.load(database_url(), list(clients), days)
+    _exit_on_incomplete(results)
+
+
+def _exit_on_incomplete(results) -> None:
+    bad = [r for r in results if r.status != "loaded"]
+    if not bad:
+        click.echo(f"all {len(results)} day(s) loaded")
+        return
+    counts: dict[str, int] = {}
+    for r in bad:
+        counts[r.status] = counts.get(r.status, 0) + 1
+    detail = ", ".join(f"{n} {status}" for status, n in sorted(counts.items()))
+    raise AdwhError(f"{len(bad)} of {len(results)} day(s) not loaded ({detail})")
+
+
+# --- dbt ----------------------------------------------------------------------------------------
+
+
+@cli.command("build", context_settings={"ignore_unknown_options": True})
+@click.option("--full-refresh", is_flag=True, help="Rebuild incremental models from scratch.")
+@click.argument("dbt_args", nargs=-1, type=click.UNPROCESSED)
+def build(full_refresh: bool, dbt_args: tuple[str, ...]) -> None:
+    """`dbt build` with the project profile (extra arguments go to dbt)."""
+    from loaders.database import database_url
+    from loaders.dbt_runner import run_dbt
+
+    args = ["build", *(["--full-refresh"] if full_refresh else []), *dbt_args]
+    run_dbt(args, database_url())
+
+
+@cli.command("dbt", context_settings={"ignore_unknown_options": True})
+@click.argument("dbt_args", nargs=-1, type=click.UNPROCESSED)
+def dbt_cmd(dbt_args: tuple[str, ...]) -> None:
+    """Any dbt command with the project profile, e.g. `adwh dbt docs generate`."""
+    from loaders.database import database_url
+    from loaders.dbt_runner import run_dbt
+
+    run_dbt(list(dbt_args), database_url())
+
+
+# --- demo ---------------------------------------------------------------------------------------
+
+
+@cli.command("demo")
+@click.option("--days", default=30, show_default=True, help="Days of sample data per client.")
+def demo_cmd(days: int) -> None:
+    """Whole warehouse end to end on sample data: load every source, dbt build, summary."""
+    from loaders import demo
+
+    demo.run(days=days)
+
+
+def main(argv: list[str] | None = None) -> int:
+    from loaders.settings import prepare_dlt_environment
+
+    prepare_dlt_environment()
+    try:
+        cli.main(args=argv, prog_name="adwh", standalone_mode=False)
+    except click.exceptions.Abort:
+        click.echo("adwh: aborted", err=True)
+        return 130
+    except click.ClickException as exc:
+        exc.show()
+        return 2
+    except AdwhError as exc:
+        click.echo(f"adwh: error: {redact(str(exc))}", err=True)
+        return exc.exit_code
+    except KeyboardInterrupt:
+        click.echo("adwh: interrupted", err=True)
+        return 130
+    except Exception as exc:
+        if logging.getLogger("adwh").isEnabledFor(logging.INFO):
+            logging.getLogger("adwh").exception("unexpected error")
+        click.echo(
+            f"adwh: error: {type(exc).__name__}: {redact(str(exc))} (run with -v for details)",
+            err=True,
+        )
+        return 1
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
