@@ -151,7 +151,7 @@ def s3_client(settings: SurfsideSettings):
     from botocore.config import Config
 
     config = Config(
-        retries={"max_attempts": settings.max_attempts, "mode": "standard"},
+        retries={"total_max_attempts": settings.max_attempts, "mode": "standard"},
         connect_timeout=10,
         read_timeout=settings.read_timeout,
     )

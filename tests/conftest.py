@@ -112,10 +112,13 @@ def bucket(s3) -> str:
 
 
 def query(url: str, sql: str, params: tuple = ()) -> list[tuple]:
+    """Run one statement and commit; rows if it returns any."""
     conn = psycopg2.connect(url)
     try:
         with conn.cursor() as cur:
             cur.execute(sql, params)
-            return cur.fetchall() if cur.description else []
+            rows = cur.fetchall() if cur.description else []
+        conn.commit()
+        return rows
     finally:
         conn.close()

@@ -1,0 +1,109 @@
+"""The embedded Postgres: zero set-up, idempotent, never started when an external URL is set."""
+
+from __future__ import annotations
+
+import os
+
+import psutil
+import psycopg2
+import pytest
+
+from loaders import cli
+from loaders.embedded_pg import EmbeddedPostgres
+
+
+@pytest.fixture
+def home(tmp_path, monkeypatch):
+    monkeypatch.setenv("ADWH_HOME", str(tmp_path))
+    monkeypatch.delenv("ADWH_DATABASE_URL", raising=False)
+    return tmp_path
+
+
+def test_start_is_idempotent_and_survives_stop_start(home):
+    server = EmbeddedPostgres(home)
+    url = server.start()
+    first = server.status()
+    assert first.running and first.pid
+
+    # a second start reuses the running server
+    assert server.start() == url
+    assert server.status().pid == first.pid
+
+    conn = psycopg2.connect(url)
+    with conn, conn.cursor() as cur:
+        cur.execute("create table keep_me (x int); insert into keep_me values (42)")
+    conn.close()
+
+    assert server.stop() is True
+    assert server.status().running is False
+    assert server.stop() is False
+
+    # data and password survive a restart
+    url_again = server.start()
+    conn = psycopg2.connect(url_again)
+    with conn.cursor() as cur:
+        cur.execute("select x from keep_me")
+        assert cur.fetchall() == [(42,)]
+    conn.close()
+    server.stop()
+
+
+def test_server_listens_on_loopback_only_with_a_password(home):
+    server = EmbeddedPostgres(home)
+    url = server.start()
+    try:
+        conn = psycopg2.connect(url)
+        with conn.cursor() as cur:
+            cur.execute("show listen_addresses")
+            assert cur.fetchone() == ("127.0.0.1",)
+        conn.close()
+        wrong = url.replace(server.password_file.read_text().strip(), "not-the-password")
+        with pytest.raises(psycopg2.OperationalError, match="password authentication failed"):
+            psycopg2.connect(wrong)
+        assert oct(server.password_file.stat().st_mode & 0o777) == "0o600"
+    finally:
+        server.stop()
+
+
+@pytest.mark.skipif(os.geteuid() != 0, reason="only meaningful when the tests run as root")
+def test_as_root_the_server_runs_as_an_unprivileged_user(home):
+    server = EmbeddedPostgres(home)
+    server.start()
+    try:
+        process = psutil.Process(server.status().pid)
+        assert process.uids().real != 0
+        assert process.username() in ("postgres", "adwh-pg")
+    finally:
+        server.stop()
+
+
+def test_cli_db_commands(home, capsys):
+    assert cli.main(["db", "status"]) == 0
+    assert "stopped" in capsys.readouterr().out
+    assert cli.main(["db", "start"]) == 0
+    assert "running on 127.0.0.1:" in capsys.readouterr().out
+    assert cli.main(["db", "url", "--hide-password"]) == 0
+    out = capsys.readouterr().out
+    assert out.startswith("postgresql://postgres:***@127.0.0.1:")
+    assert cli.main(["db", "env"]) == 0
+    env = capsys.readouterr().out
+    assert "export ADWH_PG_PORT=" in env and "export ADWH_PG_PASSWORD=" in env
+    assert cli.main(["db", "stop"]) == 0
+    assert capsys.readouterr().out.strip() == "stopped"
+
+
+def test_external_url_means_no_embedded_server(home, server_url, monkeypatch, capsys):
+    monkeypatch.setenv("ADWH_DATABASE_URL", server_url)
+    assert cli.main(["db", "start"]) == 0
+    assert "ADWH_DATABASE_URL is set" in capsys.readouterr().out
+    assert cli.main(["db", "url", "--hide-password"]) == 0
+    assert capsys.readouterr().out.strip().endswith("/postgres")
+    assert not (home / "pg").exists()
+
+
+def test_bad_external_url_is_a_clear_configuration_error(home, monkeypatch, capsys):
+    monkeypatch.setenv("ADWH_DATABASE_URL", "mysql://u:secretpw@db/x")
+    assert cli.main(["db", "url"]) == 2
+    err = capsys.readouterr().err
+    assert "ADWH_DATABASE_URL must look like postgresql://" in err
+    assert "secretpw" not in err

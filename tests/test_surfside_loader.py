@@ -1,0 +1,258 @@
+"""Surfside loader against a real Postgres and a real S3 API server (moto) on loopback."""
+
+from __future__ import annotations
+
+import datetime as dt
+import time
+
+import pytest
+from conftest import query
+
+from loaders import cli, surfside
+from loaders.local_s3 import LOCAL_KEY_ID, LOCAL_SECRET
+
+PATTERN = "surfside/{client}/media-report-{date}.csv"
+HEADER = (
+    "Date,Campaign,Strategy,Placement,Creative,Impressions,Clicks,Conversions,Conversion Revenue"
+)
+D1, D2, D3 = dt.date(2026, 3, 1), dt.date(2026, 3, 2), dt.date(2026, 3, 3)
+
+
+def day_csv(day: dt.date, rows: list[tuple[str, int, int, str]]) -> bytes:
+    """rows: (creative, impressions, clicks, revenue)"""
+    lines = [HEADER] + [
+        f"{day},Spring,Contextual,Display,{creative},{imps},{clicks},1,{revenue}"
+        for creative, imps, clicks, revenue in rows
+    ]
+    return ("\n".join(lines) + "\n").encode()
+
+
+def put(s3, bucket: str, key: str, body: bytes) -> None:
+    s3.client().put_object(Bucket=bucket, Key=key, Body=body)
+
+
+def settings(s3, bucket: str, **overrides) -> surfside.SurfsideSettings:
+    values = dict(
+        bucket=bucket,
+        key_pattern=PATTERN,
+        endpoint_url=s3.endpoint_url,
+        aws_access_key_id=LOCAL_KEY_ID,
+        aws_secret_access_key=LOCAL_SECRET,
+    )
+    values.update(overrides)
+    return surfside.SurfsideSettings(**values)
+
+
+def raw_totals(url: str) -> list[tuple]:
+    return query(
+        url,
+        "select client_id, report_date, count(*), sum(impressions), sum(clicks), "
+        "sum(conversion_revenue) from raw_surfside.daily_performance group by 1, 2 order by 1, 2",
+    )
+
+
+def log_rows(url: str) -> list[tuple]:
+    return query(
+        url,
+        "select client_id, report_date, status, rows_loaded, message "
+        "from adwh_ops.ingestion_log order by report_date, log_id",
+    )
+
+
+def test_load_then_reload_is_a_no_op(db_url, s3, bucket):
+    put(
+        s3,
+        bucket,
+        f"surfside/acme/media-report-{D1}.csv",
+        day_csv(D1, [("A", 1000, 10, "5.50"), ("B", 2000, 20, "7.25")]),
+    )
+    put(s3, bucket, f"surfside/acme/media-report-{D2}.csv", day_csv(D2, [("A", 3000, 30, "1")]))
+    cfg = settings(s3, bucket)
+
+    surfside.load(db_url, ["acme"], [D1, D2], settings=cfg, echo=lambda _: None)
+    first = raw_totals(db_url)
+    surfside.load(db_url, ["acme"], [D1, D2], settings=cfg, echo=lambda _: None)
+
+    assert raw_totals(db_url) == first
+    assert [(r[0], r[1], r[2], r[3], r[4]) for r in first] == [
+        ("acme", D1, 2, 3000, 30),
+        ("acme", D2, 1, 3000, 30),
+    ]
+    statuses = [(r[1], r[2], r[3]) for r in log_rows(db_url)]
+    assert statuses == [(D1, "loaded", 2)] * 2 + [(D2, "loaded", 1)] * 2
+
+
+def test_lineage_columns_name_the_object_and_row(db_url, s3, bucket):
+    key = f"surfside/acme/media-report-{D1}.csv"
+    put(s3, bucket, key, day_csv(D1, [("A", 1000, 10, "5.50"), ("B", 2000, 20, "7.25")]))
+    surfside.load(db_url, ["acme"], [D1], settings=settings(s3, bucket), echo=lambda _: None)
+    rows = query(
+        db_url,
+        "select creative, source_bucket, source_key, source_row_number, source_size, "
+        "source_etag is not null, loaded_at is not null, _dlt_load_id is not null "
+        "from raw_surfside.daily_performance order by source_row_number",
+    )
+    size = len(day_csv(D1, [("A", 1000, 10, "5.50"), ("B", 2000, 20, "7.25")]))
+    assert rows == [
+        ("A", bucket, key, 2, size, True, True, True),
+        ("B", bucket, key, 3, size, True, True, True),
+    ]
+
+
+def test_redelivery_newest_by_last_modified_replaces_the_day(db_url, s3, bucket):
+    cfg = settings(s3, bucket)
+    put(s3, bucket, f"surfside/acme/media-report-{D1}.csv", day_csv(D1, [("A", 1000, 10, "1")]))
+    surfside.load(db_url, ["acme"], [D1], settings=cfg, echo=lambda _: None)
+
+    # Two corrected deliveries beside the original. The newer one sorts first by name, so
+    # only LastModified can pick it (S3 timestamps have 1 s resolution).
+    time.sleep(1.1)
+    put(s3, bucket, f"surfside/acme/media-report-{D1}_v2.csv", day_csv(D1, [("A", 1, 1, "1")]))
+    time.sleep(1.1)
+    put(
+        s3,
+        bucket,
+        f"surfside/acme/media-report-{D1}-fixed.csv",
+        day_csv(D1, [("A", 1500, 15, "2"), ("C", 500, 5, "3")]),
+    )
+    lines: list[str] = []
+    surfside.load(db_url, ["acme"], [D1], settings=cfg, echo=lines.append)
+
+    assert [(r[2], r[3], r[4]) for r in raw_totals(db_url)] == [(2, 2000, 20)]
+    keys = query(db_url, "select distinct source_key from raw_surfside.daily_performance")
+    assert keys == [(f"surfside/acme/media-report-{D1}-fixed.csv",)]
+    assert "3 deliveries, newest wins" in lines[0]
+
+
+def test_missing_day_is_logged_and_other_days_load_with_nonzero_exit(
+    db_url, s3, bucket, monkeypatch, capsys
+):
+    put(s3, bucket, f"surfside/acme/media-report-{D1}.csv", day_csv(D1, [("A", 10, 1, "1")]))
+    put(s3, bucket, f"surfside/acme/media-report-{D3}.csv", day_csv(D3, [("A", 30, 3, "1")]))
+    for key, value in {
+        "SOURCES__SURFSIDE__BUCKET": bucket,
+        "SOURCES__SURFSIDE__KEY_PATTERN": PATTERN,
+        "SOURCES__SURFSIDE__ENDPOINT_URL": s3.endpoint_url,
+        "SOURCES__SURFSIDE__AWS_ACCESS_KEY_ID": LOCAL_KEY_ID,
+        "SOURCES__SURFSIDE__AWS_SECRET_ACCESS_KEY": LOCAL_SECRET,
+    }.items():
+        monkeypatch.setenv(key, value)
+
+    code = cli.main(["load", "surfside", "--client", "acme", "--from", str(D1), "--to", str(D3)])
+
+    out, err = capsys.readouterr()
+    assert code == 1
+    assert f"{D2} acme: missing_file" in out
+    assert f"{D1} acme: loaded 1 rows" in out and f"{D3} acme: loaded 1 rows" in out
+    assert "1 of 3 day(s) not loaded (1 missing_file)" in err
+    assert [(r[1], r[2]) for r in raw_totals(db_url)] == [(D1, 1), (D3, 1)]
+    assert [(r[1], r[2]) for r in log_rows(db_url)] == [
+        (D1, "loaded"),
+        (D2, "missing_file"),
+        (D3, "loaded"),
+    ]
+    assert LOCAL_SECRET not in out + err
+
+
+def test_file_missing_a_required_column_is_refused_whole(db_url, s3, bucket):
+    cfg = settings(s3, bucket)
+    good = day_csv(D1, [("A", 10, 1, "1"), ("B", 20, 2, "2")])
+    put(s3, bucket, f"surfside/acme/media-report-{D1}.csv", good)
+    surfside.load(db_url, ["acme"], [D1], settings=cfg, echo=lambda _: None)
+
+    broken = (
+        "Date,Campaign,Strategy,Placement,Creative,Impressions,Clicks,Conversions\n"
+        f"{D1},Spring,Contextual,Display,A,99,9,1\n"
+    )
+    time.sleep(1.1)
+    put(s3, bucket, f"surfside/acme/media-report-{D1}_v2.csv", broken.encode())
+    results = surfside.load(db_url, ["acme"], [D1], settings=cfg, echo=lambda _: None)
+
+    assert results[0].status == "rejected"
+    assert "missing required column(s) 'conversion_revenue'" in results[0].message
+    assert f"media-report-{D1}_v2.csv" in results[0].message
+    # the earlier good delivery is untouched: nothing of the refused file landed
+    assert [(r[2], r[3]) for r in raw_totals(db_url)] == [(2, 30)]
+    assert [r[2] for r in log_rows(db_url)] == ["loaded", "rejected"]
+
+
+def test_bad_number_refuses_the_file_naming_row_and_column(db_url, s3, bucket):
+    body = day_csv(D1, [("A", 10, 1, "1"), ("B", 20, 2, "2"), ("C", 30, 3, "3")]).decode()
+    body = body.replace(",30,3,", ",3O,3,")  # a letter O typed for a zero
+    put(s3, bucket, f"surfside/acme/media-report-{D1}.csv", body.encode())
+    results = surfside.load(
+        db_url, ["acme"], [D1], settings=settings(s3, bucket), echo=lambda _: None
+    )
+    assert results[0].status == "rejected"
+    assert "row 4, column 'Impressions': not a whole number (found '3O')" in results[0].message
+    assert query(db_url, "select to_regclass('raw_surfside.daily_performance')") == [(None,)]
+
+
+def test_xlsx_delivery_loads_like_csv(db_url, s3, bucket):
+    from loaders.sample_data import to_xlsx
+
+    rows = [[str(D1), "Spring", "Ctx", "Disp", "A", 1200, 12, 1, 3.5]]
+    put(
+        s3, bucket, f"surfside/acme/media-report-{D1}.xlsx", to_xlsx(rows, header=HEADER.split(","))
+    )
+    results = surfside.load(
+        db_url, ["acme"], [D1], settings=settings(s3, bucket), echo=lambda _: None
+    )
+    assert results[0].status == "loaded"
+    assert query(
+        db_url, "select date, impressions, conversion_revenue from raw_surfside.daily_performance"
+    ) == [(D1, 1200, 3.5)]
+
+
+def test_object_over_the_size_limit_is_refused_unread(db_url, s3, bucket):
+    put(s3, bucket, f"surfside/acme/media-report-{D1}.csv", day_csv(D1, [("A", 1, 0, "0")]) * 50)
+    results = surfside.load(
+        db_url,
+        ["acme"],
+        [D1],
+        settings=settings(s3, bucket, max_file_mb=0.001),
+        echo=lambda _: None,
+    )
+    assert results[0].status == "rejected"
+    assert "over the 0.001 MB limit" in results[0].message
+
+
+@pytest.mark.parametrize("pattern", ["surfside/{client}.csv", "surfside/{date}.csv"])
+def test_key_pattern_needs_both_placeholders(monkeypatch, pattern):
+    from loaders.errors import ConfigError
+
+    monkeypatch.setenv("SOURCES__SURFSIDE__BUCKET", "b")
+    monkeypatch.setenv("SOURCES__SURFSIDE__KEY_PATTERN", pattern)
+    with pytest.raises(ConfigError):
+        surfside.load_settings()
+
+
+def test_date_placeholder_accepts_a_format():
+    cfg = surfside.SurfsideSettings(bucket="b", key_pattern="x/{client}/{date:%Y%m%d}.csv")
+    assert cfg.key_for("acme", D1) == "x/acme/20260301.csv"
+
+
+@pytest.mark.parametrize("mode", ["503", "500", "hang"])
+def test_transient_s3_errors_are_retried(db_url, s3, bucket, mode):
+    from helpers.flaky_proxy import FlakyProxy
+
+    put(s3, bucket, f"surfside/acme/media-report-{D1}.csv", day_csv(D1, [("A", 10, 1, "1")]))
+    with FlakyProxy(s3.endpoint_url, failures=2, mode=mode, delay=1.5) as proxy:
+        cfg = settings(s3, bucket, endpoint_url=proxy.url, read_timeout=0.5, max_attempts=4)
+        results = surfside.load(db_url, ["acme"], [D1], settings=cfg, echo=lambda _: None)
+    assert results[0].status == "loaded"
+    assert proxy.failed == 2
+    assert proxy.requests >= 4  # two failures, then list + get
+
+
+def test_persistent_s3_errors_fail_the_day_after_bounded_retries(db_url, s3, bucket):
+    from helpers.flaky_proxy import FlakyProxy
+
+    put(s3, bucket, f"surfside/acme/media-report-{D1}.csv", day_csv(D1, [("A", 10, 1, "1")]))
+    with FlakyProxy(s3.endpoint_url, failures=1000, mode="500") as proxy:
+        cfg = settings(s3, bucket, endpoint_url=proxy.url, max_attempts=3)
+        results = surfside.load(db_url, ["acme"], [D1], settings=cfg, echo=lambda _: None)
+    assert results[0].status == "failed"
+    assert "S3 error" in results[0].message
+    assert proxy.requests == 3  # bounded: max_attempts requests, then give up
+    assert [r[2] for r in log_rows(db_url)] == ["failed"]
