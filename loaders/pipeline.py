@@ -15,7 +15,7 @@ import fcntl
 import hashlib
 import logging
 import os
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterator
 from dataclasses import dataclass
 from urllib.parse import urlparse
 
@@ -70,6 +70,17 @@ def source_pipeline(source: str, url: str) -> Iterator:
             fcntl.flock(lock, fcntl.LOCK_UN)
 
 
+def constant(value, type_, length: int):
+    """A column holding one value: dictionary-encoded for text (one copy in memory)."""
+    import numpy as np
+    import pyarrow as pa
+
+    if pa.types.is_string(type_):
+        indices = pa.array(np.zeros(length, dtype=np.int8))
+        return pa.DictionaryArray.from_arrays(indices, pa.array([value], type_))
+    return pa.repeat(pa.scalar(value, type_), length)
+
+
 def append_lineage(table, hints: dict[str, dict], columns: dict):
     """Append lineage `columns` (name -> Arrow array) to `table`, nullability per dlt `hints`.
 
@@ -89,17 +100,24 @@ def append_lineage(table, hints: dict[str, dict], columns: dict):
     return table
 
 
-def run_arrow(pipeline, resource, tables: Iterable) -> LoadOutcome:
-    """Run `resource` (a dlt resource over Arrow tables) and return its load id and row count.
+def run_arrow(pipeline, resource, tables: list) -> LoadOutcome:
+    """Load Arrow `tables` through `resource` (a function making the dlt resource).
 
-    On failure the package is dropped so nothing of it is retried implicitly, and an
-    AdwhError carrying dlt's (redacted) reason is raised: the warehouse is unchanged because
-    dlt merges from its staging dataset in one transaction.
+    Extract, normalise and load run as separate steps so the caller's tables are released
+    (the list is emptied) once dlt has written them to its load package: peak memory stays
+    near one copy of the data. On failure the package is dropped so nothing of it is retried
+    implicitly, and an AdwhError with dlt's (redacted) reason is raised; the warehouse is
+    unchanged because dlt merges from its staging dataset in one transaction.
     """
+    import pyarrow as pa
     from dlt.pipeline.exceptions import PipelineStepFailed
 
     try:
-        info = pipeline.run(resource(tables), loader_file_format=LOADER_FILE_FORMAT)
+        pipeline.extract(resource(tables), loader_file_format=LOADER_FILE_FORMAT)
+        tables.clear()
+        pa.default_memory_pool().release_unused()
+        normalized = pipeline.normalize()
+        info = pipeline.load()
     except PipelineStepFailed as exc:
         with contextlib.suppress(Exception):
             pipeline.drop_pending_packages()
@@ -110,8 +128,6 @@ def run_arrow(pipeline, resource, tables: Iterable) -> LoadOutcome:
         ) from None
     load_id = info.loads_ids[-1] if info.loads_ids else ""
     rows = sum(
-        count
-        for table, count in pipeline.last_trace.last_normalize_info.row_counts.items()
-        if not table.startswith("_dlt")
+        count for table, count in normalized.row_counts.items() if not table.startswith("_dlt")
     )
     return LoadOutcome(load_id, rows)

@@ -25,7 +25,7 @@ import pyarrow as pa
 
 from loaders import ingestion_log
 from loaders.errors import AdwhError, ConfigError, FileRejected, redact, register_secret
-from loaders.pipeline import append_lineage, run_arrow, source_pipeline
+from loaders.pipeline import append_lineage, constant, run_arrow, source_pipeline
 from loaders.tabular import DATE, DECIMAL, INT, TEXT, Column, read_strings, type_columns
 
 log = logging.getLogger("adwh.surfside")
@@ -268,11 +268,12 @@ def fetch_day(
             )
         data = _download(s3, settings, obj["Key"])
         sheet = read_strings(data, location)
-        del data
+        del data  # the text copies in `sheet` are all that is needed from here on
         typed = type_columns(sheet, SPEC)
         result.table = _with_lineage(
             typed, sheet.row_numbers, client_id, day, settings.bucket, obj, loaded_at
         )
+        del sheet, typed
         result.rows = result.table.num_rows
         result.status = "loaded"  # provisional: becomes final once dlt has committed
     except FileRejected as exc:
@@ -297,17 +298,17 @@ def _with_lineage(
         typed,
         LINEAGE_COLUMNS,
         {
-            "client_id": pa.repeat(pa.scalar(client_id, pa.string()), n),
-            "report_date": pa.repeat(pa.scalar(day, pa.date32()), n),
-            "source_bucket": pa.repeat(pa.scalar(bucket, pa.string()), n),
-            "source_key": pa.repeat(pa.scalar(obj["Key"], pa.string()), n),
-            "source_etag": pa.repeat(pa.scalar(etag, pa.string()), n),
-            "source_size": pa.repeat(pa.scalar(obj["Size"], pa.int64()), n),
-            "source_last_modified": pa.repeat(
-                pa.scalar(obj.get("LastModified"), pa.timestamp("us", tz="UTC")), n
+            "client_id": constant(client_id, pa.string(), n),
+            "report_date": constant(day, pa.date32(), n),
+            "source_bucket": constant(bucket, pa.string(), n),
+            "source_key": constant(obj["Key"], pa.string(), n),
+            "source_etag": constant(etag, pa.string(), n),
+            "source_size": constant(obj["Size"], pa.int64(), n),
+            "source_last_modified": constant(
+                obj.get("LastModified"), pa.timestamp("us", tz="UTC"), n
             ),
             "source_row_number": row_numbers,
-            "loaded_at": pa.repeat(pa.scalar(loaded_at, pa.timestamp("us", tz="UTC")), n),
+            "loaded_at": constant(loaded_at, pa.timestamp("us", tz="UTC"), n),
         },
     )
 
@@ -372,16 +373,17 @@ def load(
 
 
 def _flush(pipeline, url: str, run_id: str, batch: list[DayResult]) -> None:
+    tables = [r.table for r in batch]
+    for r in batch:
+        r.table = None  # run_arrow releases the tables once dlt has them
     try:
-        outcome = run_arrow(pipeline, _resource, [r.table for r in batch])
+        outcome = run_arrow(pipeline, _resource, tables)
     except AdwhError as exc:
         for r in batch:
             r.status, r.message, r.rows = "failed", str(exc), 0
     else:
         for r in batch:
             r.load_id = outcome.load_id
-    for r in batch:
-        r.table = None
     _finish(url, run_id, batch)
 
 

@@ -104,45 +104,61 @@ def _decode(data: bytes, file_name: str) -> str:
 
 
 def _read_csv(data: bytes, file_name: str) -> RawSheet:
-    if not data.strip():
+    if data.startswith((b"\xff\xfe", b"\xfe\xff")):  # UTF-16: transcode once, rarely used
+        data = _decode(data, file_name).encode("utf-8")
+    if not re.search(rb"\S", data):
         raise FileRejected(file_name, "the file is empty")
-    text = _decode(data, file_name)
-    first_line = text.split("\n", 1)[0]
+    newline = data.find(b"\n")
+    first_line = _decode(data[: newline if newline >= 0 else len(data)], file_name)
     delimiter = max((",", ";", "\t"), key=first_line.count)
-    header = next(csv.reader([first_line], delimiter=delimiter), [])
+    header = next(csv.reader([first_line.strip("\r")], delimiter=delimiter), [])
     if not any(h.strip() for h in header):
         raise FileRejected(file_name, "the first line holds no column names", row=1)
     ncols = len(header)
-    body = text.split("\n", 1)[1] if "\n" in text else ""
-    if not body.strip().strip(delimiter + "\r\n"):
+    filler = re.escape(delimiter.encode()) + rb"\s"
+    if newline < 0 or not re.compile(rb"[^" + filler + rb"]").search(data, newline):
         raise FileRejected(file_name, "the file has a header but no data rows")
-    utf8 = text.encode("utf-8")
     try:
-        table = pacsv.read_csv(
-            io.BytesIO(utf8),
-            read_options=pacsv.ReadOptions(
-                autogenerate_column_names=True, skip_rows=1, block_size=8 << 20
-            ),
-            parse_options=pacsv.ParseOptions(
-                delimiter=delimiter, ignore_empty_lines=False, newlines_in_values=True
-            ),
-            convert_options=pacsv.ConvertOptions(
-                column_types={f"f{i}": pa.string() for i in range(ncols)},
-                strings_can_be_null=False,
-                quoted_strings_can_be_null=False,
-            ),
-        )
+        table = _arrow_csv(data, delimiter, ncols)
     except pa.ArrowInvalid as exc:
-        row = _first_ragged_row(text, delimiter, ncols)
-        if row is not None:
-            raise FileRejected(
-                file_name, f"expected {ncols} fields like the header, found {row[1]}", row=row[0]
-            ) from None
-        raise FileRejected(file_name, f"cannot be parsed as CSV: {exc}") from None
+        if "UTF8" in str(exc) or "utf8" in str(exc).lower():
+            # not UTF-8: read it as the Windows code page Excel uses
+            data = _decode(data, file_name).encode("utf-8")
+            try:
+                table = _arrow_csv(data, delimiter, ncols)
+            except pa.ArrowInvalid as again:
+                exc = again
+                table = None
+        else:
+            table = None
+        if table is None:
+            row = _first_ragged_row(_decode(data, file_name), delimiter, ncols)
+            if row is not None:
+                raise FileRejected(
+                    file_name,
+                    f"expected {ncols} fields like the header, found {row[1]}",
+                    row=row[0],
+                ) from None
+            raise FileRejected(file_name, f"cannot be parsed as CSV: {exc}") from None
     table = table.rename_columns([f"c{i}" for i in range(table.num_columns)])
-    if table.num_columns != ncols:  # pragma: no cover - guarded by the reader
-        raise FileRejected(file_name, "header and data have a different number of columns")
     return _drop_blank_rows(file_name, [h.strip() for h in header], table, first_row=2)
+
+
+def _arrow_csv(data: bytes, delimiter: str, ncols: int) -> pa.Table:
+    return pacsv.read_csv(
+        io.BytesIO(data),
+        read_options=pacsv.ReadOptions(
+            autogenerate_column_names=True, skip_rows=1, block_size=16 << 20
+        ),
+        parse_options=pacsv.ParseOptions(
+            delimiter=delimiter, ignore_empty_lines=False, newlines_in_values=True
+        ),
+        convert_options=pacsv.ConvertOptions(
+            column_types={f"f{i}": pa.string() for i in range(ncols)},
+            strings_can_be_null=False,
+            quoted_strings_can_be_null=False,
+        ),
+    )
 
 
 def _first_ragged_row(text: str, delimiter: str, ncols: int) -> tuple[int, int] | None:
@@ -208,17 +224,23 @@ def _drop_blank_rows(
 ) -> RawSheet:
     row_numbers = pa.array(range(first_row, first_row + table.num_rows), pa.int64())
     if table.num_rows and table.num_columns:
-        blank = None
-        for col in table.columns:
-            is_blank = pc.equal(pc.utf8_trim_whitespace(col), "")
-            blank = is_blank if blank is None else pc.and_(blank, is_blank)
+        blank = _blank(table.column(0))
+        # a blank row is blank in its first cell: look further only when such cells exist
         if pc.any(blank).as_py():
-            keep = pc.invert(blank)
-            table = table.filter(keep)
-            row_numbers = row_numbers.filter(keep)
+            for col in table.columns[1:]:
+                blank = pc.and_(blank, _blank(col))
+            if pc.any(blank).as_py():
+                keep = pc.invert(blank)
+                table = table.filter(keep)
+                row_numbers = row_numbers.filter(keep)
     if table.num_rows == 0:
         raise FileRejected(file_name, "the file has a header but no data rows")
     return RawSheet(file_name, headers, table, row_numbers)
+
+
+def _blank(column) -> pa.Array:
+    """True where a text cell is empty or only whitespace."""
+    return pc.equal(pc.binary_length(pc.utf8_trim_whitespace(column)), 0)
 
 
 # --- step 2: types ----------------------------------------------------------------------------
@@ -262,7 +284,7 @@ def type_columns(sheet: RawSheet, spec: list[Column], keep_extra: bool = True) -
             arrays[column.name] = pa.nulls(sheet.num_rows, _arrow_type(column.kind))
             continue
         index = positions[column.name]
-        raw = sheet.table.column(index).combine_chunks()
+        raw = sheet.table.column(index)
         arrays[column.name] = _convert(raw, column, sheet, sheet.headers[index])
     if keep_extra:
         used = set(positions.values())
@@ -274,7 +296,7 @@ def type_columns(sheet: RawSheet, spec: list[Column], keep_extra: bool = True) -
             while name in taken:
                 name += "_extra"
             taken.add(name)
-            arrays[name] = sheet.table.column(index).combine_chunks()
+            arrays[name] = sheet.table.column(index)
     return pa.table(arrays)
 
 
@@ -285,6 +307,12 @@ def _arrow_type(kind: str) -> pa.DataType:
 def _convert(raw: pa.Array, column: Column, sheet: RawSheet, header: str) -> pa.Array:
     if column.kind == TEXT:
         return raw
+    if column.kind in (INT, DECIMAL):
+        # fast path: clean numbers cast directly (no blanks, spaces or separators)
+        try:
+            return pc.cast(raw, _arrow_type(column.kind))
+        except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
+            pass
     values = pc.utf8_trim_whitespace(raw)
     empty = pc.equal(values, "")
     if column.blank_as_zero:
@@ -354,6 +382,8 @@ def _to_date(values: pa.Array, column: Column, sheet: RawSheet, header: str) -> 
     for fmt in _DATE_FORMATS:
         attempt = pc.strptime(values, format=fmt, unit="s", error_is_null=True)
         parsed = attempt if parsed is None else pc.coalesce(parsed, attempt)
+        if parsed.null_count == values.null_count:
+            break  # every date read with the formats tried so far
     unparsed = pc.and_(pc.is_valid(values), pc.is_null(parsed))
     if pc.any(unparsed).as_py():
         i = pc.index(unparsed, True).as_py()

@@ -5,14 +5,14 @@
 
 with raw_surfside as (
     select
-        client_id,
+        raw_rows.client_id,
         'surfside'::text as source,
-        "date" as date_day,
+        raw_rows.date as date_day,
         count(*) as row_count,
-        coalesce(sum(impressions), 0) as impressions,
-        coalesce(sum(clicks), 0) as clicks,
-        coalesce(sum(conversions), 0) as conversions,
-        coalesce(sum(conversion_revenue), 0) as conversion_revenue,
+        coalesce(sum(raw_rows.impressions), 0) as impressions,
+        coalesce(sum(raw_rows.clicks), 0) as clicks,
+        coalesce(sum(raw_rows.conversions), 0) as conversions,
+        coalesce(sum(raw_rows.conversion_revenue), 0) as conversion_revenue,
         0::numeric as media_cost
     from {{ source_or_empty('surfside', 'daily_performance') }} as raw_rows
     group by 1, 2, 3

@@ -27,11 +27,15 @@ priced as (
     select
         unioned.*,
         spend_basis.spend_basis,
-        (case when spend_basis.spend_basis = 'cpm'
-            then coalesce(rates.cpm, {{ var('default_cpm') }})
-        end)::numeric(12, 4) as cpm_rate,
-        case when spend_basis.spend_basis = 'cpm'
-            then case when rates.cpm is null then 'default' else 'contract' end
+        (
+            case
+                when spend_basis.spend_basis = 'cpm'
+                    then coalesce(rates.cpm, {{ var('default_cpm') }})
+            end
+        )::numeric(12, 4) as cpm_rate,
+        case
+            when spend_basis.spend_basis = 'cpm' and rates.cpm is null then 'default'
+            when spend_basis.spend_basis = 'cpm' then 'contract'
         end as cpm_rate_source
     from unioned
     left join spend_basis

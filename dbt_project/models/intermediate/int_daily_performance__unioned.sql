@@ -3,11 +3,8 @@
     'stg_surfside__daily_performance',
 ] -%}
 
-{%- for model in staging_models %}
-select
-    {%- for column in common_grain_columns() %}
-    {{ column }}{% if not loop.last %},{% endif %}
-    {%- endfor %}
-from {{ ref(model) }}
-{% if not loop.last %}union all{% endif %}
-{%- endfor %}
+{% for model in staging_models %}
+    select {{ common_grain_columns() | join(', ') }}
+    from {{ ref(model) }}
+    {% if not loop.last %}union all{% endif %}
+{% endfor %}

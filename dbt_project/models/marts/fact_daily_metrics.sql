@@ -20,11 +20,11 @@
 
 with upstream as (
     select * from {{ ref('int_daily_performance__priced') }}
-    {% if is_incremental() -%}
-    where (client_id, source, date_day) in (
-        {{ changed_partitions_sql(ref('int_daily_performance__priced'), this) }}
-    )
-    {%- endif %}
+    {% if is_incremental() %}
+        where (client_id, source, date_day) in (
+            {{ changed_partitions_sql(ref('int_daily_performance__priced'), this) }}
+        )
+    {% endif %}
 ),
 
 fingerprints as (

@@ -1,7 +1,7 @@
 {#- Surfside rows in the common shape, flagged with the validation rules.
     Surfside bills by CPM, so it reports no media cost; blank metric cells count as 0. -#}
 with source_rows as (
-    select * from {{ source_or_empty('surfside', 'daily_performance') }} as raw_rows
+    select raw_rows.* from {{ source_or_empty('surfside', 'daily_performance') }} as raw_rows
 ),
 
 standardised as (
@@ -9,7 +9,7 @@ standardised as (
         'surfside'::text as source,
         client_id,
         report_date,
-        "date" as date_day,
+        date as date_day,
         nullif(trim(campaign), '') as campaign_name,
         nullif(trim(strategy), '') as strategy_name,
         nullif(trim(placement), '') as placement_name,
