@@ -32,9 +32,9 @@ import pyarrow.csv as pacsv
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from loaders import surfside  # noqa: E402
-from loaders.database import database_url  # noqa: E402
-from loaders.local_s3 import LOCAL_KEY_ID, LOCAL_SECRET, local_s3  # noqa: E402
+from loaders import surfside
+from loaders.database import database_url
+from loaders.local_s3 import LOCAL_KEY_ID, LOCAL_SECRET, local_s3
 
 DAY = dt.date(2026, 1, 15)
 PATTERN = "bench/{client}/media-report-{date}.csv"
