@@ -23,6 +23,7 @@ import importlib.util
 import logging
 import os
 import pwd
+import random
 import secrets
 import shutil
 import socket
@@ -282,7 +283,11 @@ class EmbeddedPostgres:
         stored = self._stored_port()
         if stored and _port_free(stored):
             return stored
-        for port in range(FIRST_PORT, FIRST_PORT + 200):
+        # the first free port from FIRST_PORT, else a random one of the range, so that two
+        # clusters starting at the same moment rarely pick the same port
+        others = list(range(FIRST_PORT + 1, FIRST_PORT + 200))
+        random.shuffle(others)
+        for port in [FIRST_PORT, *others]:
             if _port_free(port):
                 return port
         raise AdwhError(f"no free TCP port in {FIRST_PORT}-{FIRST_PORT + 199} on 127.0.0.1")

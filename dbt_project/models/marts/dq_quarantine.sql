@@ -25,6 +25,8 @@ select
     spend,
     video_starts,
     video_completions,
+    country_code,
+    device_type,
     source_file,
     source_row_number,
     load_id,

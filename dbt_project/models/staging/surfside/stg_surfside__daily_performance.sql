@@ -22,6 +22,8 @@ standardised as (
         null::text as currency_code,
         null::bigint as video_starts,
         null::bigint as video_completions,
+        null::text as country_code,
+        null::text as device_type,
         's3://' || source_bucket || '/' || source_key as source_file,
         source_row_number,
         _dlt_load_id as load_id,
