@@ -32,7 +32,7 @@ lint: $(STAMP)
 	$(BIN)/ruff format --check loaders tests scripts
 	$(BIN)/adwh db env > $(VENV)/db.env
 	set -a && . ./$(VENV)/db.env && set +a && \
-		DBT_PROFILES_DIR=$(CURDIR)/.adwh/dbt $(BIN)/sqlfluff lint dbt_project/models dbt_project/tests dbt_project/analyses
+		$(BIN)/sqlfluff lint dbt_project/models dbt_project/tests dbt_project/analyses
 
 pytest: $(STAMP)
 	$(BIN)/python -m pytest -q || [ $$? -eq 5 ]

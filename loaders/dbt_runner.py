@@ -1,28 +1,24 @@
 """Running dbt against the warehouse adwh is configured for.
 
-dbt reads `profiles.example.yml` (env_var() based). adwh copies it to
-`<ADWH_HOME>/dbt/profiles.yml` and sets the ADWH_PG_* variables from the database URL, so
-`adwh build` needs no set-up; an operator's own DBT_PROFILES_DIR wins when set.
+dbt reads `profiles.example.yml` (env_var() based) through the committed link
+`dbt_project/profiles/profiles.yml`; adwh sets the ADWH_PG_* variables from the database URL,
+so `adwh build` needs no set-up. An operator's own DBT_PROFILES_DIR wins when set.
 """
 
 from __future__ import annotations
 
 import os
-import shutil
 from pathlib import Path
 
 from loaders.database import dbt_env
 from loaders.errors import AdwhError
-from loaders.settings import adwh_home, project_dir
+from loaders.settings import project_dir
 
 
 def profiles_dir() -> Path:
     if os.environ.get("DBT_PROFILES_DIR"):
         return Path(os.environ["DBT_PROFILES_DIR"])
-    target = adwh_home() / "dbt"
-    target.mkdir(parents=True, exist_ok=True)
-    shutil.copyfile(project_dir() / "profiles.example.yml", target / "profiles.yml")
-    return target
+    return project_dir() / "dbt_project" / "profiles"
 
 
 def dbt_args(args: list[str]) -> list[str]:
