@@ -90,18 +90,48 @@ STEPS: list[Callable] = [surfside_step]
 # --- summary ------------------------------------------------------------------------------------
 
 
-SUMMARY_SQL = """
-with last_day as (select max(date_day) as d from marts.fact_daily_metrics)
-select f.client_id,
-       sum(f.impressions)                                              as impressions,
-       sum(f.clicks)                                                   as clicks,
-       sum(f.spend)                                                    as spend,
-       sum(f.clicks)::numeric / nullif(sum(f.impressions), 0)          as ctr,
-       sum(f.conversion_revenue) / nullif(sum(f.spend), 0)             as roas
-from marts.fact_daily_metrics f, last_day
-where f.date_day > last_day.d - 7
-group by f.client_id
-order by f.client_id
+LAST_7_DAYS_SQL = """
+with last_day as (
+    select max(date_day) as d from marts.mart_entity_daily_metrics where entity_type = 'client'
+)
+select m.client_id,
+       sum(m.impressions), sum(m.clicks), sum(m.spend),
+       sum(m.clicks)::numeric / nullif(sum(m.impressions), 0),
+       sum(m.conversion_revenue) / nullif(sum(m.spend), 0)
+from marts.mart_entity_daily_metrics m, last_day
+where m.entity_type = 'client' and m.date_day > last_day.d - 7
+group by m.client_id
+order by m.client_id
+"""
+
+WEEK_OVER_WEEK_SQL = """
+select distinct on (client_id) client_id, period_start, spend, spend_delta_pct, ctr, ctr_delta_pct
+from marts.mart_weekly_summary
+where is_complete
+order by client_id, period_start desc
+"""
+
+TOP_CAMPAIGNS_SQL = """
+select distinct on (client_id) client_id, period_start, entity_name, ranked_value
+from marts.mart_period_top_entities
+where period_type = 'month' and ranking = 'campaigns_by_conversions' and rank = 1
+order by client_id, period_start desc
+"""
+
+UNDERPERFORMERS_SQL = """
+select client_id, campaign_name, period_start, reason
+from marts.mart_underperformers
+where period_type = 'week'
+order by period_start desc, client_id, campaign_name
+limit 4
+"""
+
+COVERAGE_SQL = """
+select source, client_id, date_day, status, coalesce(reason, '')
+from marts.mart_data_coverage
+where status <> 'loaded'
+order by date_day, source, client_id
+limit 10
 """
 
 QUARANTINE_SQL = """
@@ -118,26 +148,50 @@ def _fmt(value, kind: str) -> str:
         return f"{float(value):,.2f}"
     if kind == "pct":
         return f"{float(value):.2%}"
+    if kind == "delta":
+        return f"{float(value):+.1%}"
     return f"{float(value):.2f}"
 
 
-def print_summary(url: str, echo: Callable = click.echo) -> None:
+def _rows(url: str, sql: str) -> list[tuple]:
     with connect(url) as conn, conn.cursor() as cur:
-        cur.execute(SUMMARY_SQL)
-        rows = cur.fetchall()
-        cur.execute(QUARANTINE_SQL)
-        quarantine = cur.fetchall()
-    echo("\n== Last 7 days per client (marts.fact_daily_metrics)")
+        cur.execute(sql)
+        return cur.fetchall()
+
+
+def print_summary(url: str, echo: Callable = click.echo) -> None:
+    """What the marts say, as an analyst would first look at it."""
+    echo("\n== Last 7 days per client (marts.mart_entity_daily_metrics)")
     header = f"{'client':<10}{'impressions':>14}{'clicks':>10}{'spend':>14}{'CTR':>9}{'ROAS':>8}"
     echo(header)
     echo("-" * len(header))
-    for client, imps, clicks, spend, ctr, roas in rows:
+    for client, imps, clicks, spend, ctr, roas in _rows(url, LAST_7_DAYS_SQL):
         echo(
             f"{client:<10}{_fmt(imps, 'int'):>14}{_fmt(clicks, 'int'):>10}"
             f"{_fmt(spend, 'money'):>14}{_fmt(ctr, 'pct'):>9}{_fmt(roas, 'x'):>8}"
         )
+
+    echo("\n== Last complete week vs the week before (marts.mart_weekly_summary)")
+    for client, week, spend, spend_delta, ctr, ctr_delta in _rows(url, WEEK_OVER_WEEK_SQL):
+        echo(
+            f"{client:<10}week of {week}  spend {_fmt(spend, 'money')} "
+            f"({_fmt(spend_delta, 'delta')})  CTR {_fmt(ctr, 'pct')} ({_fmt(ctr_delta, 'delta')})"
+        )
+
+    echo("\n== Top campaign by conversions this month (marts.mart_period_top_entities)")
+    for client, month, name, value in _rows(url, TOP_CAMPAIGNS_SQL):
+        echo(f"{client:<10}{month:%Y-%m}  {name}  ({_fmt(value, 'int')} conversions)")
+
+    echo("\n== Underperforming campaigns, latest weeks (marts.mart_underperformers)")
+    for client, name, week, reason in _rows(url, UNDERPERFORMERS_SQL):
+        echo(f"{client:<10}{name}, week of {week}: {reason}")
+
+    echo("\n== Days not loaded (marts.mart_data_coverage)")
+    for source, client, day, status, reason in _rows(url, COVERAGE_SQL):
+        echo(f"{source:<10}{client:<10}{day}  {status:<13}{reason[:70]}")
+
     echo("\n== Rows held in marts.dq_quarantine")
-    for source, rule, count in quarantine:
+    for source, rule, count in _rows(url, QUARANTINE_SQL):
         echo(f"{source:<10}{rule:<32}{count:>5}")
 
 

@@ -63,8 +63,13 @@ def day_rows(
     rows = []
     for campaign, strategy, placement, creative in paths:
         impressions = rng.randint(800, 25_000)
-        clicks = int(impressions * rng.uniform(0.001, 0.012))
-        conversions = int(clicks * rng.uniform(0.0, 0.15))
+        if campaign.endswith("Prospecting 3"):
+            # a campaign that spends without results: mart_underperformers lists it
+            clicks = int(impressions * rng.uniform(0.0005, 0.003))
+            conversions = int(clicks * rng.uniform(0.0, 0.002))
+        else:
+            clicks = int(impressions * rng.uniform(0.001, 0.012))
+            conversions = int(clicks * rng.uniform(0.0, 0.15))
         revenue = round(conversions * rng.uniform(20, 90), 2)
         ctr = f"{clicks / impressions:.4%}" if impressions else ""
         rows.append(

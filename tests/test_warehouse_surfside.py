@@ -22,6 +22,7 @@ from loaders.local_s3 import LOCAL_KEY_ID, LOCAL_SECRET
 pytestmark = pytest.mark.slow
 
 D1, D2, D3 = dt.date(2026, 3, 1), dt.date(2026, 3, 10), dt.date(2026, 3, 20)
+MISSING = dt.date(2026, 3, 11)  # acme is loaded for this day too, but no file was delivered
 FUTURE = dt.datetime.now(dt.UTC).date() + dt.timedelta(days=5)
 HEADER = (
     "Date,Campaign,Strategy,Placement,Creative,Impressions,Clicks,Conversions,Conversion Revenue"
@@ -59,6 +60,19 @@ DELIVERIES = {
     ("zzz", D1): [(D1, "Mystery", "X", 700, 7, 0, "0")],  # client not in seeds/clients.csv
 }
 
+MART_DIGESTS = {
+    "entity": """
+        select count(*), md5(coalesce(string_agg(md5(row(entity_type, entity_id, date_day,
+            is_active, impressions, clicks, conversions, spend, media_cost, ctr, cpa,
+            source_row_count, entity_name, campaign_key, placement_key)::text), ','
+            order by entity_type, entity_id, date_day), ''))
+        from marts.mart_entity_daily_metrics""",
+    "weekly": """
+        select count(*), md5(coalesce(string_agg(md5(s::text), ',' order by client_id,
+            period_start), '')) from (select client_id, period_start, impressions, spend,
+            impressions_delta, spend_delta_pct from marts.mart_weekly_summary) as s""",
+}
+
 FACT_DIGEST = """
 select count(*), md5(coalesce(string_agg(md5(row(
     fact_id, client_id, source, date_day, campaign_key, strategy_key, placement_key,
@@ -89,8 +103,12 @@ def warehouse(server_url, s3):
     with fresh_database(server_url, "wh") as url:
         for client_id in ("acme", "globex", "zzz"):
             days = sorted(d for c, d in DELIVERIES if c == client_id)
+            if client_id == "acme":
+                days.append(MISSING)
             results = surfside.load(url, [client_id], days, settings=cfg, echo=lambda _: None)
-            assert {r.status for r in results} == {"loaded"}
+            assert [r.status for r in results if r.day != MISSING] == ["loaded"] * (
+                len(days) - (client_id == "acme")
+            )
         run_dbt(["build"], url)
         yield {"url": url, "bucket": bucket, "settings": cfg, "s3": client}
 
@@ -191,6 +209,43 @@ def test_dims_hold_the_hierarchy_with_hashed_keys(warehouse):
         ("globex", "G1"),
     ]
     assert all(key == expected for *_, key, expected in creatives)
+
+
+def test_entity_daily_metrics_fill_gap_days_with_zero_rows(warehouse):
+    rows = query(
+        warehouse["url"],
+        """
+        select entity_type, count(*), count(*) filter (where is_active), min(date_day),
+               max(date_day), sum(impressions)
+        from marts.mart_entity_daily_metrics where client_id = 'acme'
+        group by entity_type order by entity_type""",
+    )
+    # acme has data on 03-01, 03-10 and 03-20: every level spans 20 days, 3 of them active
+    # (creative A; B only on 03-01), all levels adding up to the fact's 43,000 impressions
+    assert rows == [
+        ("campaign", 20, 3, D1, D3, 43000),
+        ("client", 20, 3, D1, D3, 43000),
+        ("creative", 21, 4, D1, D3, 43000),
+        ("placement", 20, 3, D1, D3, 43000),
+        ("strategy", 20, 3, D1, D3, 43000),
+    ]
+
+
+def test_coverage_shows_a_missing_file_as_missing_file(warehouse):
+    rows = query(
+        warehouse["url"],
+        """
+        select date_day, status, reason from marts.mart_data_coverage
+        where client_id = 'acme' and source = 'surfside' and date_day in (%s, %s, %s)
+        order by date_day""",
+        (D1, dt.date(2026, 3, 5), MISSING),
+    )
+    assert [(d, status) for d, status, _ in rows] == [
+        (D1, "loaded"),
+        (dt.date(2026, 3, 5), "no_data"),
+        (MISSING, "missing_file"),
+    ]
+    assert f"media-report-{MISSING}" in rows[2][2]
 
 
 def test_conservation_test_catches_a_lost_row(warehouse):

@@ -4,7 +4,9 @@
         incremental_strategy='delete+insert',
         unique_key=['client_id', 'source', 'date_day'],
         on_schema_change='fail',
-        pre_hook="{{ delete_changed_partitions(ref('int_daily_performance__priced')) }}",
+        pre_hook="{{ replace_changed_partitions(
+            changed_partitions_sql(ref('int_daily_performance__priced'), this),
+            ['client_id', 'source', 'date_day']) }}",
         indexes=[
             {'columns': ['client_id', 'date_day']},
             {'columns': ['creative_key', 'date_day']},
@@ -19,10 +21,12 @@
     the trailing lookback_days (macros/incremental_partitions.sql). -#}
 
 with upstream as (
-    select * from {{ ref('int_daily_performance__priced') }}
+    select priced.*
+    from {{ ref('int_daily_performance__priced') }} as priced
     {% if is_incremental() %}
-        where (client_id, source, date_day) in (
-            {{ changed_partitions_sql(ref('int_daily_performance__priced'), this) }}
+        where (priced.client_id, priced.source, priced.date_day) in (
+            select changed.client_id, changed.source, changed.date_day
+            from {{ changed_partitions_table() }} as changed
         )
     {% endif %}
 ),
@@ -58,6 +62,7 @@ aggregated as (
         max(cpm_rate) as cpm_rate,
         max(cpm_rate_source) as cpm_rate_source,
         count(*) as source_row_count,
+        count(*) filter (where country_code is not null) as geo_source_row_count,
         max(loaded_at) as last_loaded_at
     from upstream
     where is_valid

@@ -1,0 +1,120 @@
+{{
+    config(
+        materialized='incremental',
+        incremental_strategy='delete+insert',
+        unique_key=['client_id', 'date_day'],
+        on_schema_change='fail',
+        pre_hook="{{ replace_changed_partitions(
+            entity_changed_client_days_sql(this), ['client_id', 'date_day']) }}",
+        indexes=[
+            {'columns': ['entity_type', 'entity_id', 'date_day']},
+            {'columns': ['date_day']},
+            {'columns': ['client_id', 'date_day']},
+        ],
+    )
+}}
+
+{#- One row per entity (client, campaign, strategy, placement, creative) and day, for every
+    day from the entity's first to its last day with data - days without data are zero rows
+    (is_active = false) so sparklines have no holes. Measures are summed from
+    fact_daily_metrics; ratios are recomputed from the sums. Incremental by client-day
+    (macros/incremental_partitions.sql). -#}
+
+with scope as (
+    {% if is_incremental() %}
+        select client_id, date_day from {{ changed_partitions_table() }}
+    {% else %}
+        select null::text as client_id, null::date as date_day where false
+    {% endif %}
+),
+
+fact as (
+    select fact_daily_metrics.*
+    from {{ ref('fact_daily_metrics') }} as fact_daily_metrics
+    {% if is_incremental() %}
+        where (fact_daily_metrics.client_id, fact_daily_metrics.date_day) in (
+            select scope.client_id, scope.date_day from scope
+        )
+    {% endif %}
+),
+
+activity as (
+    {{ entity_activity_sql('fact') }}
+),
+
+entities as (
+    {{ entities_sql() }}
+),
+
+calendar as (
+    select
+        entities.*,
+        series.day::date as date_day
+    from entities
+    cross join lateral generate_series(
+        entities.first_seen_date, entities.last_seen_date, interval '1 day'
+    ) as series (day)
+),
+
+calendar_in_scope as (
+    select calendar.*
+    from calendar
+    {% if is_incremental() %}
+        where (calendar.client_id, calendar.date_day) in (
+            select scope.client_id, scope.date_day from scope
+        )
+    {% endif %}
+),
+
+day_fingerprints as (
+    select
+        client_id,
+        date_day,
+        md5(string_agg(source || ':' || partition_fingerprint, ',' order by source))
+            as day_fingerprint
+    from {{ ref('fact_daily_partitions') }}
+    group by client_id, date_day
+),
+
+filled as (
+    select
+        calendar_in_scope.entity_type,
+        calendar_in_scope.entity_id,
+        calendar_in_scope.entity_name,
+        calendar_in_scope.client_id,
+        calendar_in_scope.source,
+        calendar_in_scope.campaign_key,
+        calendar_in_scope.campaign_name,
+        calendar_in_scope.strategy_key,
+        calendar_in_scope.strategy_name,
+        calendar_in_scope.placement_key,
+        calendar_in_scope.placement_name,
+        calendar_in_scope.date_day,
+        activity.entity_id is not null as is_active,
+        coalesce(activity.impressions, 0)::bigint as impressions,
+        coalesce(activity.clicks, 0)::bigint as clicks,
+        coalesce(activity.conversions, 0)::numeric(38, 12) as conversions,
+        coalesce(activity.conversion_revenue, 0)::numeric(38, 12) as conversion_revenue,
+        activity.media_cost::numeric(38, 12) as media_cost,
+        coalesce(activity.spend, 0)::numeric(38, 12) as spend,
+        activity.video_starts::bigint as video_starts,
+        activity.video_completions::bigint as video_completions,
+        coalesce(activity.source_row_count, 0)::bigint as source_row_count
+    from calendar_in_scope
+    left join activity
+        on
+            calendar_in_scope.entity_type = activity.entity_type
+            and calendar_in_scope.entity_id = activity.entity_id
+            and calendar_in_scope.date_day = activity.date_day
+)
+
+select
+    filled.*,
+    {{ ratio_columns('filled.') }},
+    day_fingerprints.day_fingerprint,
+    '{{ run_started_at.isoformat() }}'::timestamptz as dbt_updated_at
+from filled
+left join day_fingerprints
+    on
+        filled.client_id = day_fingerprints.client_id
+        and filled.date_day = day_fingerprints.date_day

@@ -1,0 +1,82 @@
+{{ config(indexes=[{'columns': ['client_id', 'period_type', 'period_start']}]) }}
+
+{#- Per client and period (ISO week, calendar month): the top campaigns by conversions and by
+    revenue, and the top creatives by conversions, as ranked rows (var top_entities, 5).
+    Only entities with a positive figure rank; ties go to the name, then the key, so ranks
+    are stable between builds. -#}
+
+with rankings as (
+    {%- set rankings = [
+        {'name': 'campaigns_by_conversions', 'level': 'campaign', 'metric': 'conversions'},
+        {'name': 'campaigns_by_revenue', 'level': 'campaign', 'metric': 'conversion_revenue'},
+        {'name': 'creatives_by_conversions', 'level': 'creative', 'metric': 'conversions'},
+    ] %}
+    {%- for period in period_types() %}
+        {%- for ranking in rankings %}
+            select
+                '{{ period.type }}'::text as period_type,
+                '{{ ranking.name }}'::text as ranking,
+                '{{ ranking.metric }}'::text as ranked_by,
+                entity_type,
+                entity_id,
+                max(entity_name) as entity_name,
+                client_id,
+                max(source) as source,
+                max(campaign_name) as campaign_name,
+                date_trunc('{{ period.trunc }}', date_day)::date as period_start,
+                sum(impressions)::bigint as impressions,
+                sum(clicks)::bigint as clicks,
+                sum(conversions)::numeric(38, 12) as conversions,
+                sum(conversion_revenue)::numeric(38, 12) as conversion_revenue,
+                sum(spend)::numeric(38, 12) as spend,
+                sum({{ ranking.metric }}) as ranked_value
+            from {{ ref('mart_entity_daily_metrics') }}
+            where entity_type = '{{ ranking.level }}'
+            group by entity_type, entity_id, client_id, date_trunc('{{ period.trunc }}', date_day)
+            {% if not loop.last %}union all{% endif %}
+        {%- endfor %}
+        {% if not loop.last %}union all{% endif %}
+    {%- endfor %}
+),
+
+ranked as (
+    select
+        rankings.*,
+        row_number() over (
+            partition by
+                rankings.client_id,
+                rankings.period_type,
+                rankings.period_start,
+                rankings.ranking
+            order by rankings.ranked_value desc, rankings.entity_name asc, rankings.entity_id asc
+        ) as rank
+    from rankings
+    where rankings.ranked_value > 0
+)
+
+select
+    client_id,
+    period_type,
+    period_start,
+    (
+        period_start
+        + case when period_type = 'week' then interval '1 week' else interval '1 month' end
+        - interval '1 day'
+    )::date as period_end,
+    ranking,
+    rank,
+    entity_type,
+    entity_id,
+    entity_name,
+    source,
+    campaign_name,
+    ranked_by,
+    ranked_value::numeric(38, 12) as ranked_value,
+    impressions,
+    clicks,
+    conversions,
+    conversion_revenue,
+    spend,
+    {{ stored_ratio(safe_divide('clicks', 'impressions')) }} as ctr
+from ranked
+where rank <= {{ var('top_entities') | int }}

@@ -1,0 +1,37 @@
+{#- mart_entity_country_daily: per entity-day, the countries (ZZ included) add up to the ALL
+    row, and the ALL row equals the entity-day in mart_entity_daily_metrics (a separate path:
+    that mart sums fact_daily_metrics, this one the priced rows). Returns mismatches. -#}
+
+with country_sums as (
+    select
+        entity_type,
+        entity_id,
+        date_day,
+        sum(impressions) filter (where country_code <> 'ALL') as country_impressions,
+        sum(spend) filter (where country_code <> 'ALL') as country_spend,
+        sum(clicks) filter (where country_code <> 'ALL') as country_clicks,
+        max(impressions) filter (where country_code = 'ALL') as all_impressions,
+        max(spend) filter (where country_code = 'ALL') as all_spend,
+        max(clicks) filter (where country_code = 'ALL') as all_clicks
+    from {{ ref('mart_entity_country_daily') }}
+    group by entity_type, entity_id, date_day
+)
+
+select
+    country_sums.*,
+    daily.impressions as daily_impressions,
+    daily.spend as daily_spend
+from country_sums
+left join {{ ref('mart_entity_daily_metrics') }} as daily
+    on
+        country_sums.entity_type = daily.entity_type
+        and country_sums.entity_id = daily.entity_id
+        and country_sums.date_day = daily.date_day
+where
+    country_sums.country_impressions is distinct from country_sums.all_impressions
+    or country_sums.country_spend is distinct from country_sums.all_spend
+    or country_sums.country_clicks is distinct from country_sums.all_clicks
+    or daily.entity_id is null
+    or daily.impressions <> country_sums.all_impressions
+    or daily.spend <> country_sums.all_spend
+    or daily.clicks <> country_sums.all_clicks
