@@ -210,11 +210,16 @@ def dbt_cmd(dbt_args: tuple[str, ...]) -> None:
 
 @cli.command("demo")
 @click.option("--days", default=30, show_default=True, help="Days of sample data per client.")
-def demo_cmd(days: int) -> None:
+@click.option(
+    "--allow-external",
+    is_flag=True,
+    help="Run even though ADWH_DATABASE_URL points at an external warehouse.",
+)
+def demo_cmd(days: int, allow_external: bool) -> None:
     """Whole warehouse end to end on sample data: load every source, dbt build, summary."""
     from loaders import demo
 
-    demo.run(days=days)
+    demo.run(days=days, allow_external=allow_external)
 
 
 def main(argv: list[str] | None = None) -> int:

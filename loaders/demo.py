@@ -195,7 +195,14 @@ def print_summary(url: str, echo: Callable = click.echo) -> None:
         echo(f"{source:<10}{rule:<32}{count:>5}")
 
 
-def run(days: int = 30, echo: Callable = click.echo) -> None:
+def run(days: int = 30, echo: Callable = click.echo, allow_external: bool = False) -> None:
+    from loaders.database import uses_embedded
+
+    if not uses_embedded() and not allow_external:
+        raise click.UsageError(
+            "ADWH_DATABASE_URL points at an external warehouse: the demo would load sample "
+            "clients into it. Unset it to use the embedded Postgres, or pass --allow-external."
+        )
     if days < 28:
         raise click.UsageError(
             "--days must be at least 28 (the sample data plants its "
