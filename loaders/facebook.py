@@ -377,7 +377,7 @@ def _report_dates(typed: pa.Table, sheet: RawSheet, layout: Layout) -> pa.Array:
             i = first(pc.is_null(days))
             raise FileRejected(
                 sheet.file_name,
-                "the date is blank",
+                "the date is blank (every row with a campaign name needs its day)",
                 row=sheet.row_numbers[i].as_py(),
                 column=layout.header("day"),
             )
@@ -389,7 +389,7 @@ def _report_dates(typed: pa.Table, sheet: RawSheet, layout: Layout) -> pa.Array:
             i = first(pc.is_null(values))
             raise FileRejected(
                 sheet.file_name,
-                "the date is blank",
+                "the date is blank (every row with a campaign name needs its day)",
                 row=sheet.row_numbers[i].as_py(),
                 column=layout.header(name),
             )

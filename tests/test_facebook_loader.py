@@ -171,7 +171,10 @@ def test_results_from_line_is_a_summary_row_and_a_blank_day_is_refused():
     assert parsed.row_numbers.to_pylist() == [3, 4]
     with pytest.raises(FileRejected) as err:
         facebook.parse(f"{header}\n2026-03-01,C,S,A,10,1\n,C,S,A,20,2\n".encode(), "x.csv")
-    assert str(err.value) == "x.csv, row 3, column 'Day': the date is blank"
+    assert str(err.value) == (
+        "x.csv, row 3, column 'Day': "
+        "the date is blank (every row with a campaign name needs its day)"
+    )
     with pytest.raises(FileRejected) as err:
         facebook.parse(f"{header}\nTotal,,,,10,1\n".encode(), "x.csv")
     assert "all 1 row(s) are summary rows" in str(err.value)
