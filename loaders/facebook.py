@@ -514,7 +514,7 @@ def _check_file(path: Path, result: UploadResult, settings: FacebookSettings) ->
 
 def _previous_load(cur, client_id: str, sha256: str) -> tuple | None:
     cur.execute(
-        f"""select upload_id, file_name, loaded_at, rows_loaded, first_day, last_day
+        f"""select upload_id, file_name, loaded_at, rows_loaded, first_day, last_day, days
             from {DATASET}.uploads
             where client_id = %s and sha256 = %s and status = 'loaded'
             order by loaded_at desc limit 1""",
@@ -535,7 +535,7 @@ def _already_loaded_message(url: str, client_id: str, sha256: str) -> str | None
         previous = _previous_load(cur, client_id, sha256)
         if previous is None:
             return None
-        upload_id, file_name, loaded_at, rows, first_day, last_day = previous
+        upload_id, file_name, loaded_at, rows, first_day, last_day, days = previous
         still = None
         if _raw_table_exists(cur):
             cur.execute(
@@ -543,7 +543,6 @@ def _already_loaded_message(url: str, client_id: str, sha256: str) -> str | None
                 (upload_id,),
             )
             still = cur.fetchone()[0]
-    days = (last_day - first_day).days + 1 if first_day and last_day else 0
     text = (
         f"already loaded on {loaded_at.astimezone(dt.UTC):%Y-%m-%d %H:%M} UTC "
         f"as {file_name!r} (upload {upload_id}, {rows:,} rows for {first_day}..{last_day}); "

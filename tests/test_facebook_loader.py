@@ -367,6 +367,18 @@ def test_same_file_twice_is_a_no_op_even_renamed(db_url, tmp_path):
     assert raw_totals(db_url, "globex")[:2] == (6, 103995)
 
 
+def test_a_file_with_a_day_missing_is_not_said_to_be_partly_replaced(db_url, tmp_path):
+    gap = tmp_path / "gap.csv"  # Ads Manager omits days without delivery
+    gap.write_text(
+        "Day,Campaign name,Ad set name,Ad name,Impressions,Link clicks\n"
+        "2026-03-01,C,S,A,10,1\n2026-03-03,C,S,A,20,2\n"
+    )
+    [first] = run(db_url, "globex", gap)
+    [again] = run(db_url, "globex", gap)
+    assert (first.days, again.status) == (2, "skipped")
+    assert again.message.endswith("nothing changed")
+
+
 def test_overlapping_newer_file_replaces_only_the_days_it_covers(db_url):
     run(db_url, "acme", PLAIN)  # another client, same days: untouched
     [first] = run(db_url, "globex", DAILY)
