@@ -8,6 +8,7 @@ from __future__ import annotations
 import datetime as dt
 import logging
 import sys
+from pathlib import Path
 
 import click
 
@@ -166,6 +167,23 @@ def load_surfside(
     days = resolve_days(date, first, last)
     results = surfside.load(database_url(), list(clients), days)
     _exit_on_incomplete(results)
+
+
+@load.command("facebook")
+@click.argument("files", nargs=-1, required=True, type=click.Path(dir_okay=False, path_type=Path))
+@click.option("--client", "client", required=True, help="Client id the files belong to.")
+@click.option(
+    "--force",
+    is_flag=True,
+    help="Load a file again even if the same file (same SHA-256) was loaded for the client.",
+)
+def load_facebook(files: tuple[Path, ...], client: str, force: bool) -> None:
+    """Load Facebook Ads Manager exports (CSV/XLSX), in the order given."""
+    from loaders import facebook
+    from loaders.database import database_url
+
+    results = facebook.load(database_url(), client, list(files), force=force, echo=click.echo)
+    facebook.raise_on_failures(results, echo=click.echo)
 
 
 def _exit_on_incomplete(results) -> None:

@@ -4,8 +4,8 @@ Two steps, shared by every file-based source:
 
 1. `read_strings(data, name)` -> `RawSheet`: every cell as text, the header as written, the
    row number of every data row as a spreadsheet shows it (header = row 1). Fully blank rows
-   are dropped. CSV goes through Arrow's reader; XLSX through calamine (first sheet, header on
-   the first non-empty row).
+   are dropped. CSV goes through Arrow's reader; XLSX through calamine (first sheet - or the
+   first whose header the caller accepts - with the header on its first non-empty row).
 2. `type_columns(sheet, spec)` -> Arrow table: header matching ignores case, spaces,
    underscores and dashes; required columns must be present; numbers may carry thousands
    separators; blank numeric cells are NULL (or 0 where a source says so). The first bad
@@ -22,6 +22,7 @@ import csv
 import datetime as dt
 import io
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 
@@ -78,12 +79,17 @@ def snake_case(header: str) -> str:
 # --- step 1: cells as text --------------------------------------------------------------------
 
 
-def read_strings(data: bytes, file_name: str) -> RawSheet:
+def read_strings(
+    data: bytes, file_name: str, is_header: Callable[[list[str]], bool] | None = None
+) -> RawSheet:
+    """Every cell as text. For XLSX, `is_header` (optional) picks the first sheet whose
+    header row it accepts (a workbook may open with a notes or pivot sheet); when no sheet
+    passes, or without it, the first sheet is read."""
     lower = file_name.lower()
     if lower.endswith(".csv"):
         return _read_csv(data, file_name)
     if lower.endswith(".xlsx"):
-        return _read_xlsx(data, file_name)
+        return _read_xlsx(data, file_name, is_header)
     raise FileRejected(file_name, "not a CSV or XLSX file (expected a .csv or .xlsx name)")
 
 
@@ -169,7 +175,9 @@ def _first_ragged_row(text: str, delimiter: str, ncols: int) -> tuple[int, int] 
     return None
 
 
-def _read_xlsx(data: bytes, file_name: str) -> RawSheet:
+def _read_xlsx(
+    data: bytes, file_name: str, is_header: Callable[[list[str]], bool] | None = None
+) -> RawSheet:
     from python_calamine import CalamineWorkbook
 
     if not data:
@@ -179,16 +187,19 @@ def _read_xlsx(data: bytes, file_name: str) -> RawSheet:
         if not workbook.sheet_names:
             raise FileRejected(file_name, "the workbook has no sheets")
         rows = workbook.get_sheet_by_index(0).to_python(skip_empty_area=False)
+        if is_header is not None and not is_header(_xlsx_header(rows)[1]):
+            for index in range(1, len(workbook.sheet_names)):
+                candidate = workbook.get_sheet_by_index(index).to_python(skip_empty_area=False)
+                if is_header(_xlsx_header(candidate)[1]):
+                    rows = candidate
+                    break
     except FileRejected:
         raise
     except Exception as exc:  # calamine raises several private error types
         raise FileRejected(file_name, f"cannot be read as an XLSX workbook ({exc})") from None
-    header_index = next((i for i, r in enumerate(rows) if any(_cell_text(c) for c in r)), None)
+    header_index, header = _xlsx_header(rows)
     if header_index is None:
         raise FileRejected(file_name, "the first sheet is empty")
-    header = [_cell_text(c).strip() for c in rows[header_index]]
-    while header and not header[-1]:
-        header.pop()
     ncols = len(header)
     body = rows[header_index + 1 :]
     columns = [[_cell_text(r[i]) if i < len(r) else "" for r in body] for i in range(ncols)]
@@ -201,6 +212,17 @@ def _read_xlsx(data: bytes, file_name: str) -> RawSheet:
             )
     table = pa.table({f"c{i}": pa.array(col, pa.string()) for i, col in enumerate(columns)})
     return _drop_blank_rows(file_name, header, table, first_row=header_index + 2)
+
+
+def _xlsx_header(rows: list[list]) -> tuple[int | None, list[str]]:
+    """Index and cells of a sheet's header: its first non-empty row."""
+    header_index = next((i for i, r in enumerate(rows) if any(_cell_text(c) for c in r)), None)
+    if header_index is None:
+        return None, []
+    header = [_cell_text(c).strip() for c in rows[header_index]]
+    while header and not header[-1]:
+        header.pop()
+    return header_index, header
 
 
 def _cell_text(value: object) -> str:

@@ -18,8 +18,26 @@ with raw_surfside as (
     group by 1, 2, 3
 ),
 
+-- measures through the columns the loader recorded for each file (macros/facebook.sql)
+raw_facebook as (
+    select
+        raw_rows.client_id,
+        'facebook'::text as source,
+        raw_rows.report_date as date_day,
+        count(*) as row_count,
+        coalesce(sum(raw_rows.impressions), 0) as impressions,
+        coalesce(sum({{ facebook_measure('clicks', 'raw_rows.') }}), 0) as clicks,
+        coalesce(sum({{ facebook_measure('conversions', 'raw_rows.') }}), 0) as conversions,
+        coalesce(sum({{ facebook_measure('revenue', 'raw_rows.') }}), 0) as conversion_revenue,
+        coalesce(sum({{ facebook_measure('media_cost', 'raw_rows.') }}), 0) as media_cost
+    from {{ source_or_empty('facebook_ads', 'ad_daily') }} as raw_rows
+    group by 1, 2, 3
+),
+
 raw_totals as (
     select * from raw_surfside
+    union all
+    select * from raw_facebook
 ),
 
 fact_totals as (
