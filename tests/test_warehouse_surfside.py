@@ -322,9 +322,26 @@ def test_docs_generate_and_every_model_and_column_is_described(warehouse):
     assert missing == []
 
 
-def test_build_on_an_empty_warehouse_succeeds(server_url):
-    """No source ever loaded: staging reads typed empty stand-ins, marts are empty."""
+def test_build_on_an_empty_warehouse_succeeds_then_takes_a_first_load(server_url, s3):
+    """No source ever loaded: staging reads typed empty stand-ins, marts are empty. The next
+    build, after a first load, must not trip over column types (incremental facts fail on a
+    schema change)."""
     with fresh_database(server_url, "empty") as url:
         run_dbt(["build"], url)
         assert query(url, "select count(*) from marts.fact_daily_metrics") == [(0,)]
         assert query(url, "select count(*) from marts.dim_clients") == [(4,)]
+
+        s3.client().create_bucket(Bucket="wh-empty-first")
+        s3.client().put_object(
+            Bucket="wh-empty-first", Key=f"s/acme/{D1}.csv", Body=csv_body(DELIVERIES[("acme", D1)])
+        )
+        cfg = surfside.SurfsideSettings(
+            bucket="wh-empty-first",
+            key_pattern="s/{client}/{date}.csv",
+            endpoint_url=s3.endpoint_url,
+            aws_access_key_id=LOCAL_KEY_ID,
+            aws_secret_access_key=LOCAL_SECRET,
+        )
+        surfside.load(url, ["acme"], [D1], settings=cfg, echo=lambda _: None)
+        run_dbt(["build"], url)
+        assert query(url, "select sum(impressions) from marts.fact_daily_metrics") == [(30000,)]

@@ -5,7 +5,10 @@
 ] -%}
 
 {% for model in staging_models %}
-    select {{ common_grain_columns() | join(', ') }}
+    select
+        {%- for name, type in common_grain_columns() %}
+            cast({{ name }} as {{ type }}) as {{ name }}{% if not loop.last %},{% endif %}
+        {%- endfor %}
     from {{ ref(model) }}
     {% if not loop.last %}union all{% endif %}
 {% endfor %}
