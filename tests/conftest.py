@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import contextlib
 import os
+import shutil
+import tempfile
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
@@ -23,9 +25,13 @@ FIXTURES = Path(__file__).resolve().parent / "fixtures"
 
 
 @pytest.fixture(scope="session", autouse=True)
-def _isolated_adwh(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
-    """ADWH_HOME, dbt target and log paths of the session in a temp dir; no external DB."""
-    home = tmp_path_factory.mktemp("adwh-home")
+def _isolated_adwh() -> Iterator[Path]:
+    """ADWH_HOME, dbt target and log paths of the session in a temp dir; no external DB.
+
+    Not under pytest's basetemp: pytest prunes old basetemps, and a concurrent session on the
+    same machine would delete this session's live database cluster.
+    """
+    home = Path(tempfile.mkdtemp(prefix="adwh-test-"))
     saved = {
         k: os.environ.get(k)
         for k in (
@@ -50,6 +56,7 @@ def _isolated_adwh(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
             os.environ.pop(key, None)
         else:
             os.environ[key] = value
+    shutil.rmtree(home, ignore_errors=True)
 
 
 @pytest.fixture(scope="session")

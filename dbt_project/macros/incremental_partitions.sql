@@ -99,84 +99,37 @@
     {{ this.identifier }}__changed_partitions
 {%- endmacro %}
 
-{#- Client-days of an entity mart (`target`, one row per entity_type x entity_id x date_day,
-    gap days included) that must be rebuilt:
-      - the client-day's fingerprint (the fingerprints of its fact partitions, all sources)
-        differs from the one stored on the target's client rows - new, restated or vanished
-        data of any source;
-      - an entity's span (first..last day with data, from the dims) grew or shrank: the days
-        gained need zero rows, the days lost must go;
-      - the trailing lookback_days before the newest day. -#}
-{% macro entity_changed_client_days_sql(target) -%}
+{#- The fingerprint of each client-day: the fingerprints of its fact partitions, all sources.
+    geo_only keeps client-days where some source reports geography. -#}
+{% macro client_day_fingerprints_sql(geo_only=false) -%}
+    select
+        client_id,
+        date_day,
+        md5(string_agg(source || ':' || partition_fingerprint, ',' order by source))
+            as day_fingerprint
+    from {{ ref('fact_daily_partitions') }}
+    group by client_id, date_day
+    {% if geo_only %}having sum(geo_source_rows) > 0{% endif %}
+{%- endmacro %}
+
+{#- Client-days whose fingerprint differs from the one a mart stored (`current_days_sql`:
+    client_id, date_day, day_fingerprint) - new, restated or vanished data of any source -
+    plus the trailing lookback_days before the newest day. -#}
+{% macro fingerprint_changed_days_sql(current_days_sql, geo_only=false) -%}
     with upstream_days as (
-        select
-            client_id,
-            date_day,
-            md5(string_agg(source || ':' || partition_fingerprint, ',' order by source))
-                as day_fingerprint
-        from {{ ref('fact_daily_partitions') }}
-        group by client_id, date_day
+        {{ client_day_fingerprints_sql(geo_only) }}
     ),
 
     current_days as (
-        select client_id, date_day, day_fingerprint
-        from {{ target }}
-        where entity_type = 'client'
-    ),
-
-    new_spans as (
-        select entity_type, entity_id, client_id, first_seen_date, last_seen_date
-        from ({{ entities_sql() }}) as entities
-    ),
-
-    old_spans as (
-        select
-            entity_type,
-            entity_id,
-            client_id,
-            min(date_day) as first_seen_date,
-            max(date_day) as last_seen_date
-        from {{ target }}
-        group by entity_type, entity_id, client_id
-    ),
-
-    span_edges as (
-        select
-            coalesce(new_spans.client_id, old_spans.client_id) as client_id,
-            new_spans.first_seen_date as new_first,
-            new_spans.last_seen_date as new_last,
-            old_spans.first_seen_date as old_first,
-            old_spans.last_seen_date as old_last
-        from new_spans
-        full outer join old_spans
-            on
-                new_spans.entity_type = old_spans.entity_type
-                and new_spans.entity_id = old_spans.entity_id
-        where
-            new_spans.first_seen_date is distinct from old_spans.first_seen_date
-            or new_spans.last_seen_date is distinct from old_spans.last_seen_date
-    ),
-
-    -- the days in exactly one of the two spans, as at most two ranges per entity
-    span_ranges as (
-        select client_id, new_first as range_start, new_last as range_end
-        from span_edges where old_first is null
-        union all
-        select client_id, old_first, old_last
-        from span_edges where new_first is null
-        union all
-        select client_id, least(new_first, old_first), greatest(new_first, old_first) - 1
-        from span_edges where new_first <> old_first
-        union all
-        select client_id, least(new_last, old_last) + 1, greatest(new_last, old_last)
-        from span_edges where new_last <> old_last
+        {{ current_days_sql }}
     ),
 
     newest as (
         select max(date_day) as max_day from upstream_days
     )
 
-    select coalesce(upstream_days.client_id, current_days.client_id) as client_id,
+    select
+        coalesce(upstream_days.client_id, current_days.client_id) as client_id,
         coalesce(upstream_days.date_day, current_days.date_day) as date_day
     from upstream_days
     full outer join current_days
@@ -184,14 +137,6 @@
             upstream_days.client_id = current_days.client_id
             and upstream_days.date_day = current_days.date_day
     where upstream_days.day_fingerprint is distinct from current_days.day_fingerprint
-
-    union
-
-    select span_ranges.client_id, series.day::date
-    from span_ranges
-    cross join lateral generate_series(
-        span_ranges.range_start, span_ranges.range_end, interval '1 day'
-    ) as series (day)
 
     union
 
@@ -201,45 +146,82 @@
     where upstream_days.date_day > newest.max_day - {{ var('lookback_days') | int }}
 {%- endmacro %}
 
-{#- Client-days of mart_entity_country_daily to rebuild: client-days with geography whose
-    fingerprint (over all sources of the day) differs from the stored one, client-days that
-    lost their geography or data, and the trailing lookback_days. -#}
-{% macro country_changed_client_days_sql(target) -%}
-    with upstream_days as (
-        select
-            client_id,
-            date_day,
-            md5(string_agg(source || ':' || partition_fingerprint, ',' order by source))
-                as day_fingerprint
-        from {{ ref('fact_daily_partitions') }}
-        group by client_id, date_day
-        having sum(geo_source_rows) > 0
-    ),
-
-    current_days as (
-        select client_id, date_day, max(day_fingerprint) as day_fingerprint
-        from {{ target }}
-        where entity_type = 'client' and country_code = 'ALL'
-        group by client_id, date_day
-    ),
-
-    newest as (
-        select max(date_day) as max_day from upstream_days
+{#- Client-days of mart_entity_daily_metrics (one row per entity and day, gap days included)
+    to rebuild: fingerprint changes and the lookback window, plus the days an entity's span
+    (first..last day with data, from the dims) gained or lost - gained days need zero rows,
+    lost days must go. -#}
+{% macro entity_changed_client_days_sql(target) -%}
+    (
+        {{ fingerprint_changed_days_sql(
+            "select client_id, date_day, day_fingerprint from " ~ target
+            ~ " where entity_type = 'client'") }}
     )
-
-    select coalesce(upstream_days.client_id, current_days.client_id) as client_id,
-        coalesce(upstream_days.date_day, current_days.date_day) as date_day
-    from upstream_days
-    full outer join current_days
-        on
-            upstream_days.client_id = current_days.client_id
-            and upstream_days.date_day = current_days.date_day
-    where upstream_days.day_fingerprint is distinct from current_days.day_fingerprint
 
     union
 
-    select upstream_days.client_id, upstream_days.date_day
-    from upstream_days
-    cross join newest
-    where upstream_days.date_day > newest.max_day - {{ var('lookback_days') | int }}
+    (
+        with new_spans as (
+            select entity_type, entity_id, client_id, first_seen_date, last_seen_date
+            from ({{ entities_sql() }}) as entities
+        ),
+
+        old_spans as (
+            select
+                entity_type,
+                entity_id,
+                client_id,
+                min(date_day) as first_seen_date,
+                max(date_day) as last_seen_date
+            from {{ target }}
+            group by entity_type, entity_id, client_id
+        ),
+
+        span_edges as (
+            select
+                coalesce(new_spans.client_id, old_spans.client_id) as client_id,
+                new_spans.first_seen_date as new_first,
+                new_spans.last_seen_date as new_last,
+                old_spans.first_seen_date as old_first,
+                old_spans.last_seen_date as old_last
+            from new_spans
+            full outer join old_spans
+                on
+                    new_spans.entity_type = old_spans.entity_type
+                    and new_spans.entity_id = old_spans.entity_id
+            where
+                new_spans.first_seen_date is distinct from old_spans.first_seen_date
+                or new_spans.last_seen_date is distinct from old_spans.last_seen_date
+        ),
+
+        -- the days in exactly one of the two spans, as at most two ranges per entity
+        span_ranges as (
+            select client_id, new_first as range_start, new_last as range_end
+            from span_edges where old_first is null
+            union all
+            select client_id, old_first, old_last
+            from span_edges where new_first is null
+            union all
+            select client_id, least(new_first, old_first), greatest(new_first, old_first) - 1
+            from span_edges where new_first <> old_first
+            union all
+            select client_id, least(new_last, old_last) + 1, greatest(new_last, old_last)
+            from span_edges where new_last <> old_last
+        )
+
+        select span_ranges.client_id, series.day::date as date_day
+        from span_ranges
+        cross join lateral generate_series(
+            span_ranges.range_start, span_ranges.range_end, interval '1 day'
+        ) as series (day)
+    )
+{%- endmacro %}
+
+{#- Client-days of mart_entity_country_daily to rebuild: client-days with geography whose
+    fingerprint differs from the stored one (or that lost their geography or data), and the
+    trailing lookback_days. -#}
+{% macro country_changed_client_days_sql(target) -%}
+    {{ fingerprint_changed_days_sql(
+        "select client_id, date_day, max(day_fingerprint) as day_fingerprint from " ~ target
+        ~ " where entity_type = 'client' and country_code = 'ALL' group by client_id, date_day",
+        geo_only=true) }}
 {%- endmacro %}

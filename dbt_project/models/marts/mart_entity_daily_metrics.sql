@@ -67,13 +67,7 @@ calendar_in_scope as (
 ),
 
 day_fingerprints as (
-    select
-        client_id,
-        date_day,
-        md5(string_agg(source || ':' || partition_fingerprint, ',' order by source))
-            as day_fingerprint
-    from {{ ref('fact_daily_partitions') }}
-    group by client_id, date_day
+    {{ client_day_fingerprints_sql() }}
 ),
 
 filled as (
