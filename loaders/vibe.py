@@ -744,7 +744,7 @@ class _Run:
             self._create(plan)
         self._poll_all()
         self._load(pipeline)
-        self._log(self.results)
+        self._log(sorted(self.results, key=lambda r: (r.client_id, r.day)))
 
     def _open(self, client, report_id, days, start, end, *, resumed: bool) -> None:
         first_wait = 0.0 if resumed else self.settings.poll_interval

@@ -378,10 +378,12 @@ class VibeStub:
                 self.end_headers()
                 self.wfile.write(body)
 
-            def _fault(self, endpoint: str) -> bool:
+            def _fault(self, method: str, endpoint: str, key: str | None) -> bool:
                 fault = stub._take_fault(endpoint)
                 if fault is None:
                     return False
+                with stub._lock:
+                    stub.requests.append(Request(method, endpoint, 0, key is not None))
                 self.close_connection = True
                 if fault.mode in ("500", "503"):
                     self._send(int(fault.mode), {"message": "Internal server error"})
@@ -401,8 +403,7 @@ class VibeStub:
                     endpoint = parts.path
                 length = int(self.headers.get("Content-Length") or 0)
                 raw = self.rfile.read(length) if length else b""
-                if self._fault(endpoint):
-                    stub.requests.append(Request(method, endpoint, 0, key is not None))
+                if self._fault(method, endpoint, key):
                     return
                 status, payload, headers = self._answer(method, endpoint, parts, key, raw)
                 record = Request(method, endpoint, status, key is not None)
