@@ -117,7 +117,7 @@ class VibeSettings:
     retry_max_backoff: float = 30.0
     request_timeout: float = 30.0
     reuse_hours: float = 24.0
-    end_date_exclusive: bool = False
+    end_date_exclusive: bool = True
     attribution_window: str | None = None
 
     def client(self, client_id: str) -> VibeClient:
@@ -176,7 +176,7 @@ def load_settings(client_ids: Iterable[str]) -> VibeSettings:
         retry_max_backoff=number("retry_max_backoff", 30),
         request_timeout=number("request_timeout", 30),
         reuse_hours=number("reuse_hours", 24),
-        end_date_exclusive=str(get("end_date_exclusive", False)).lower() in ("true", "1", "yes"),
+        end_date_exclusive=str(get("end_date_exclusive", True)).lower() in ("true", "1", "yes"),
         attribution_window=get("attribution_window"),
     )
     if not 1 <= settings.max_report_days <= 45:
@@ -550,6 +550,7 @@ class OpenReport:
         "created"  # created | processing | done | loaded | error | timeout | failed | rejected
     )
     message: str = ""
+    notes: list[str] = field(default_factory=list)
     table: pa.Table | None = None
     rows_by_day: dict[dt.date, int] = field(default_factory=dict)
 
@@ -965,7 +966,8 @@ class _Run:
         report.rows_by_day = {day: by_day.get(day, 0) for day in report.days}
         report.state = "done"
         if extra:
-            report.message = f"ignored column(s) {', '.join(repr(e) for e in extra)}"
+            report.notes.append(f"ignored column(s) {', '.join(repr(e) for e in extra)}")
+        report.message = "; ".join(report.notes)
 
     def _with_lineage(self, report: OpenReport, typed: pa.Table, row_numbers) -> pa.Table:
         n = typed.num_rows
@@ -978,6 +980,21 @@ class _Run:
         # a row dated outside the report's range (a vendor slip) stays with the report's first
         # day, so a re-fetch of that day replaces it; staging quarantines it
         report_date = pc.if_else(inside, dates, start)
+        outside = n - (pc.sum(inside).as_py() or 0)
+        if outside:
+            later = pc.sum(pc.fill_null(pc.greater(dates, end), False)).as_py() or 0
+            note = (
+                f"{outside} row(s) dated outside the requested days "
+                f"{_span((report.start, report.end))} (quarantined downstream)"
+            )
+            if later:
+                setting = "false" if self.settings.end_date_exclusive else "true"
+                note += (
+                    f"; {later} of them after {report.end}: if Vibe's end_date is not what "
+                    f"adwh assumes, set sources.vibe.end_date_exclusive = {setting}"
+                )
+            log.warning("report %s: %s", report.report_id, note)
+            report.notes.append(note)
         table = append_lineage(
             typed,
             LINEAGE_COLUMNS,

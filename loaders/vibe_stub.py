@@ -141,7 +141,7 @@ class VibeStub:
         budget: int = 15,
         window_seconds: float = 3600.0,
         processing_polls: int = 1,
-        end_date_exclusive: bool = False,
+        end_date_exclusive: bool = True,
         hang_seconds: float = 2.0,
     ) -> None:
         self.keys = keys  # api key -> advertiser ids it may read

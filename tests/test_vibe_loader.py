@@ -454,3 +454,22 @@ def test_two_clients_with_their_own_keys_and_rows_outside_the_report_stay_with_i
         ("initech", "I", day(1), day(1), 2),
     ]
     assert KEY2 not in str(outcome.results)
+
+
+def test_a_wrong_end_date_convention_shows_up_instead_of_doubling_a_day(db_url):
+    """adwh sends end_date as the day after the last day; if Vibe read it as inclusive, the
+    extra day comes back, stays with the report's own day (so it is never loaded twice) and
+    the result says which setting to flip."""
+    with server(end_date_exclusive=False) as stub:
+        stub.data[(ADV, day(1))] = [row("A", 10)]
+        stub.data[(ADV, day(2))] = [row("A", 20)]
+        outcome = vibe.load(db_url, ["acme"], [day(1)], settings(stub), echo=quiet)
+        assert stub.creations[0].body["end_date"] == str(day(2))
+    result = outcome.results[0]
+    assert result.status == "loaded"
+    assert f"1 row(s) dated outside the requested days {day(1)}" in result.message
+    assert "set sources.vibe.end_date_exclusive = false" in result.message
+    assert query(
+        db_url,
+        "select impression_date, report_date from raw_vibe.daily_performance order by 1",
+    ) == [(day(1), day(1)), (day(2), day(1))]
