@@ -621,6 +621,7 @@ def load(
     rate-limit window (0: leave those days pending); `today` is the UTC day "loaded today"
     is judged against (tests move it).
     """
+    client_ids = list(dict.fromkeys(client_ids))  # a client named twice is loaded once
     settings = settings or load_settings(client_ids)
     clients = [settings.client(c) for c in client_ids]
     targets = with_refetch(days, settings.refetch_days) if refetch else sorted(set(days))
@@ -830,8 +831,10 @@ class _Run:
                     wait = limited.retry_after
                     if wait is None and limited.reset_at is not None:
                         wait = (limited.reset_at - ingestion_log.utcnow()).total_seconds()
+                    if wait is not None:
+                        wait = max(wait, 1.0)  # never spin on a zero retry-after
                     if self._can_wait(api, wait):
-                        self._wait(client, wait or 0.0)
+                        self._wait(client, wait or 1.0)
                         continue
                     api.spent = True
                     self._pending(client, chunk, api)
