@@ -1048,7 +1048,7 @@ class _Run:
                     rows=report.rows_by_day,
                     finished_at=finished,
                 )
-                for day in report.days:
+                for i, day in enumerate(report.days):
                     self._day(
                         client,
                         day,
@@ -1056,7 +1056,8 @@ class _Run:
                         report_id=report.report_id,
                         report_range=span,
                         rows=report.rows_by_day.get(day, 0),
-                        message=report.message,
+                        # notes on the whole report go with its first day only
+                        message=report.message if i == 0 else "",
                         load_id=load_id,
                     )
                 continue
