@@ -186,6 +186,59 @@ def load_facebook(files: tuple[Path, ...], client: str, force: bool) -> None:
     facebook.raise_on_failures(results, echo=click.echo)
 
 
+@load.command("vibe")
+@click.option(
+    "--client", "clients", multiple=True, required=True, help="Client id (repeat for several)."
+)
+@click.option(
+    "--date", "date", help="One day, YYYY-MM-DD (default: yesterday, UTC); adds refetch_days."
+)
+@click.option("--from", "first", help="First day of a backfill, YYYY-MM-DD.")
+@click.option("--to", "last", help="Last day of a backfill, YYYY-MM-DD (inclusive).")
+@click.option("--force", is_flag=True, help="Re-request days already loaded today.")
+@click.option(
+    "--max-wait",
+    type=click.FloatRange(min=0),
+    default=0,
+    show_default=True,
+    help="Seconds to wait for a spent rate-limit window before leaving days pending.",
+)
+@click.option(
+    "--poll-timeout",
+    type=click.FloatRange(min=0),
+    default=None,
+    help="Seconds to wait for a report to be ready (default sources.vibe.poll_timeout, 1800).",
+)
+def load_vibe(
+    clients: tuple[str, ...],
+    date: str | None,
+    first: str | None,
+    last: str | None,
+    force: bool,
+    max_wait: float,
+    poll_timeout: float | None,
+) -> None:
+    """Load Vibe CTV reports (asynchronous API, 15 report creations per hour per key)."""
+    from loaders import vibe
+    from loaders.database import database_url
+
+    days = resolve_days(date, first, last)
+    outcome = vibe.load(
+        database_url(),
+        list(clients),
+        days,
+        refetch=not (first or last),
+        force=force,
+        max_wait=max_wait,
+        poll_timeout=poll_timeout,
+        echo=click.echo,
+    )
+    problem = outcome.problem()
+    if problem:
+        raise AdwhError(problem)
+    click.echo(f"all {len(outcome.results)} day(s) loaded or up to date")
+
+
 def _exit_on_incomplete(results) -> None:
     bad = [r for r in results if r.status != "loaded"]
     if not bad:

@@ -9,11 +9,12 @@ from the marts.
 from __future__ import annotations
 
 import datetime as dt
+import re
 from collections.abc import Callable
 
 import click
 
-from loaders import sample_data, surfside
+from loaders import sample_data, surfside, vibe, vibe_stub
 from loaders.database import connect, database_url
 from loaders.dbt_runner import run_dbt
 from loaders.local_s3 import LOCAL_KEY_ID, LOCAL_SECRET, LocalS3, local_s3
@@ -26,6 +27,19 @@ def demo_window(days: int, today: dt.date | None = None) -> list[dt.date]:
     """The `days` days ending yesterday (UTC)."""
     today = today or dt.datetime.now(dt.UTC).date()
     return [today - dt.timedelta(days=days - i) for i in range(days)]
+
+
+def only_news(echo: Callable) -> Callable:
+    """An echo that drops the routine "<day> <client>: loaded N rows from ..." lines (the step
+    prints their count) and keeps everything else: plans, refusals, re-deliveries, notes."""
+    routine = re.compile(r"^\d{4}-\d{2}-\d{2} \S+: loaded \d[\d,]* rows from ")
+    news = re.compile(r"deliver|outside|replaced|;")
+
+    def echo_news(line: str) -> None:
+        if not routine.match(line) or news.search(line):
+            echo(line)
+
+    return echo_news
 
 
 # --- Surfside -----------------------------------------------------------------------------------
@@ -76,7 +90,9 @@ def surfside_step(url: str, s3: LocalS3, window: list[dt.date], echo: Callable) 
     echo(
         f"\n== Surfside: {len(window)} days x 2 clients from a local S3 server ({s3.endpoint_url})"
     )
-    results = surfside.load(url, ["acme", "globex"], window, settings=settings, echo=echo)
+    results = surfside.load(
+        url, ["acme", "globex"], window, settings=settings, echo=only_news(echo)
+    )
     missing = [r for r in results if r.status != "loaded"]
     echo(
         f"   {len(results) - len(missing)} days loaded, {len(missing)} not loaded "
@@ -113,7 +129,72 @@ def facebook_step(url: str, s3: LocalS3, window: list[dt.date], echo: Callable) 
     )
 
 
-STEPS: list[Callable] = [surfside_step, facebook_step]
+# --- Vibe ---------------------------------------------------------------------------------------
+
+# The stand-in server's advertisers and keys (loopback only; not real credentials).
+VIBE_CLIENTS = {
+    "acme": ("demo-adv-acme", "demo-vibe-key-acme", "Acme"),
+    "initech": ("demo-adv-initech", "demo-vibe-key-initech", "Initech"),
+}
+
+
+def vibe_rows(window: list[dt.date]) -> Callable[[str, dt.date], vibe_stub.Rows]:
+    """Deterministic CTV rows per advertiser and day, with deliberate problems:
+    acme: a row with negative spend (media cost); initech: a row without a creative name and
+    a row Vibe dates two months before the report's range.
+    """
+    n = len(window)
+    brands = {adv: brand for adv, _key, brand in VIBE_CLIENTS.values()}
+
+    def rows(advertiser_id: str, day: dt.date) -> vibe_stub.Rows:
+        out = vibe_stub.sample_rows(advertiser_id, day, brands[advertiser_id])
+        if advertiser_id == "demo-adv-acme" and day == window[n - 12]:
+            out[0]["spend"] = "-" + str(out[0]["spend"])
+        if advertiser_id == "demo-adv-initech" and day == window[n - 8]:
+            out[1]["creative_name"] = ""
+        if advertiser_id == "demo-adv-initech" and day == window[n - 3]:
+            stray = dict(out[2], impression_date=(day - dt.timedelta(days=60)).isoformat())
+            out.append(stray)
+        return out
+
+    return rows
+
+
+def vibe_step(url: str, s3: LocalS3, window: list[dt.date], echo: Callable) -> None:
+    keys = {key: [adv] for adv, key, _brand in VIBE_CLIENTS.values()}
+    with vibe_stub.VibeStub(keys, rows=vibe_rows(window), processing_polls=2) as stub:
+        settings = vibe.VibeSettings(
+            clients={
+                client: vibe.VibeClient(client, adv, key)
+                for client, (adv, key, _brand) in VIBE_CLIENTS.items()
+            },
+            base_url=stub.base_url,
+            poll_interval=0.05,
+            poll_max_interval=0.2,
+        )
+        echo(
+            f"\n== Vibe: {len(window)} days x 2 clients from a local stand-in of the reporting "
+            f"API ({stub.base_url})"
+        )
+        # The stand-in forgets its reports when it stops: so do the demo's ledger entries.
+        with connect(url) as conn, conn.cursor() as cur:
+            cur.execute("select to_regclass('adwh_ops.vibe_report_requests')")
+            if cur.fetchone()[0] is not None:
+                cur.execute(
+                    "delete from adwh_ops.vibe_report_requests "
+                    "where advertiser_id like 'demo-adv-%'"
+                )
+        outcome = vibe.load(
+            url, list(VIBE_CLIENTS), window, settings=settings, force=True, echo=only_news(echo)
+        )
+        bad = outcome.not_loaded()
+        echo(
+            f"   {len(outcome.results) - len(bad)} days loaded, {len(bad)} not loaded, "
+            f"{stub.creation_count()} report creations (budget {stub.budget} per hour)"
+        )
+
+
+STEPS: list[Callable] = [surfside_step, facebook_step, vibe_step]
 
 
 # --- summary ------------------------------------------------------------------------------------

@@ -34,10 +34,27 @@ raw_facebook as (
     group by 1, 2, 3
 ),
 
+raw_vibe as (
+    select
+        raw_rows.client_id,
+        'vibe'::text as source,
+        raw_rows.impression_date as date_day,
+        count(*) as row_count,
+        coalesce(sum(raw_rows.impressions), 0) as impressions,
+        0::numeric as clicks,
+        coalesce(sum(raw_rows.number_of_purchases), 0) as conversions,
+        coalesce(sum(raw_rows.amount_of_purchases), 0) as conversion_revenue,
+        coalesce(sum(raw_rows.spend), 0) as media_cost
+    from {{ source_or_empty('vibe', 'daily_performance') }} as raw_rows
+    group by 1, 2, 3
+),
+
 raw_totals as (
     select * from raw_surfside
     union all
     select * from raw_facebook
+    union all
+    select * from raw_vibe
 ),
 
 fact_totals as (

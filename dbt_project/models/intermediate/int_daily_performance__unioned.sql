@@ -2,6 +2,7 @@
 {%- set staging_models = [
     'stg_surfside__daily_performance',
     'stg_facebook_ads__ad_daily',
+    'stg_vibe__daily_performance',
 ] -%}
 
 {% for model in staging_models %}
