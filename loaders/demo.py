@@ -17,6 +17,7 @@ from loaders import sample_data, surfside
 from loaders.database import connect, database_url
 from loaders.dbt_runner import run_dbt
 from loaders.local_s3 import LOCAL_KEY_ID, LOCAL_SECRET, LocalS3, local_s3
+from loaders.performance_sample import demo_step as bidder_step
 
 DEMO_BUCKET = "adwh-demo-surfside"
 DEMO_KEY_PATTERN = "surfside/{client}/media-report-{date}.csv"
@@ -84,7 +85,7 @@ def surfside_step(url: str, s3: LocalS3, window: list[dt.date], echo: Callable) 
     )
 
 
-STEPS: list[Callable] = [surfside_step]
+STEPS: list[Callable] = [surfside_step, bidder_step]
 
 
 # --- summary ------------------------------------------------------------------------------------
