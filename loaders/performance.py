@@ -186,7 +186,9 @@ class FileResult:
 
     def lines(self) -> list[str]:
         if self.status != "loaded":
-            return [f"{self.path}: {self.status}: {self.message}"]
+            # a refusal names the file, row and column itself
+            where = "" if self.message.startswith(self.path) else f"{self.path}: "
+            return [f"{self.status}: {where}{self.message}"]
         if self.valid_rows is None:
             return [f"{self.path}: imported {self.rows:,} rows"]
         out = [
@@ -499,7 +501,10 @@ def _load_one(pipeline, url: str, run_id: str, result: FileResult, resource, not
 
 
 def load_catalog(
-    url: str, path: str, settings: PerformanceSettings | None = None, echo=print
+    url: str,
+    path: str,
+    settings: PerformanceSettings | None = None,
+    echo: Callable[[str], None] | None = print,
 ) -> FileResult:
     """Load one creative catalog file; it replaces the catalog of every client it names."""
     settings = settings or load_settings()
@@ -518,13 +523,15 @@ def load_catalog(
             f"creative catalog for {', '.join(clients)}",
         )
     _ensure_indexes(url)
-    if result.status == "loaded":
+    if echo is None:
+        pass
+    elif result.status == "loaded":
         echo(
             f"{path}: loaded {result.rows:,} creatives; replaced the catalog of "
             f"{', '.join(clients)}"
         )
     else:
-        echo(f"{path}: {result.status}: {result.message}")
+        echo(*result.lines())
     return result
 
 

@@ -20,6 +20,15 @@ with raw_surfside as (
 
 -- bidder rows get their client from the creative catalog exactly as staging does: only a
 -- creative_id listed by one catalog row has a client (others are quarantined without one)
+raw_bidder_catalog as (
+    select
+        catalog_rows.creative_id,
+        min(nullif(trim(catalog_rows.client_id), '')) as client_id
+    from {{ source_or_empty('performance', 'creatives') }} as catalog_rows
+    group by 1
+    having count(*) = 1
+),
+
 raw_bidder as (
     select
         catalog.client_id,
@@ -32,14 +41,7 @@ raw_bidder as (
         0::numeric as conversion_revenue,
         coalesce(sum(raw_rows.spend), 0) as media_cost
     from {{ source_or_empty('performance', 'creative_performance') }} as raw_rows
-    left join (
-        select
-            catalog_rows.creative_id,
-            min(nullif(trim(catalog_rows.client_id), '')) as client_id
-        from {{ source_or_empty('performance', 'creatives') }} as catalog_rows
-        group by catalog_rows.creative_id
-        having count(*) = 1
-    ) as catalog
+    left join raw_bidder_catalog as catalog
         on raw_rows.creative_id = catalog.creative_id
     group by 1, 2, 3
 ),

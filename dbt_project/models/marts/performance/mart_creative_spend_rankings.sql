@@ -26,13 +26,13 @@ per_creative as (
         creative_key,
         creative_name,
         {%- for window, days in windows %}
-        coalesce(sum(spend) filter (where date_day >= {{ as_of_date() }} - {{ days }}), 0)
-        ::numeric(38, 12) as spend_{{ window }},
-        coalesce(sum(impressions) filter (where date_day >= {{ as_of_date() }} - {{ days }}), 0)
-        ::bigint as impressions_{{ window }},
-        coalesce(sum(clicks) filter (where date_day >= {{ as_of_date() }} - {{ days }}), 0)
-        ::bigint as clicks_{{ window }},
-        count(*) filter (where date_day >= {{ as_of_date() }} - {{ days }}) as rows_{{ window }},
+            coalesce(sum(spend) filter (where date_day >= {{ as_of_date() }} - {{ days }}), 0)
+            ::numeric(38, 12) as spend_{{ window }},
+            coalesce(sum(impressions) filter (where date_day >= {{ as_of_date() }} - {{ days }}), 0)
+            ::bigint as impressions_{{ window }},
+            coalesce(sum(clicks) filter (where date_day >= {{ as_of_date() }} - {{ days }}), 0)
+            ::bigint as clicks_{{ window }},
+            count(*) filter (where date_day >= {{ as_of_date() }} - {{ days }}) as rows_{{ window }},
         {%- endfor %}
         sum(spend)::numeric(38, 12) as spend_all_time,
         sum(impressions)::bigint as impressions_all_time,
@@ -55,13 +55,13 @@ select
     creative_key,
     creative_name,
     {%- for window, days in windows %}
-    spend_{{ window }},
-    impressions_{{ window }},
-    clicks_{{ window }},
-    case
-        when rows_{{ window }} > 0
-            then rank() over (partition by client_id order by spend_{{ window }} desc)
-    end as spend_rank_{{ window }},
+        spend_{{ window }},
+        impressions_{{ window }},
+        clicks_{{ window }},
+        case
+            when rows_{{ window }} > 0
+                then rank() over (partition by client_id order by spend_{{ window }} desc)
+        end as spend_rank_{{ window }},
     {%- endfor %}
     spend_all_time,
     impressions_all_time,

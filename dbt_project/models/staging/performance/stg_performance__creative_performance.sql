@@ -53,10 +53,10 @@ shaped as (
         catalog.creative_name || ' (' || source_rows.creative_id || ')' as creative_name,
         -- blank = 0; a malformed cell stays NULL, so no other rule fires on a made-up 0
         {%- for measure, type in [('impressions', 'bigint'), ('clicks', 'bigint')] %}
-        (case
-            when nullif(trim(source_rows.{{ measure }}_text), '') is null then 0
-            else source_rows.{{ measure }}
-        end)::{{ type }} as {{ measure }},
+            (case
+                when nullif(trim(source_rows.{{ measure }}_text), '') is null then 0
+                else source_rows.{{ measure }}
+            end)::{{ type }} as {{ measure }},
         {%- endfor %}
         0::numeric(38, 12) as conversions,
         0::numeric(38, 12) as conversion_revenue,
@@ -81,11 +81,11 @@ shaped as (
         catalog.catalog_entries,
         countries.country_code is not null as is_known_country,
         {%- for column in parsed_columns %}
-        source_rows.{{ column }}_text,
-        (
-            source_rows.{{ column }} is null
-            and nullif(trim(source_rows.{{ column }}_text), '') is not null
-        ) as is_malformed_{{ column }},
+            source_rows.{{ column }}_text,
+            (
+                source_rows.{{ column }} is null
+                and nullif(trim(source_rows.{{ column }}_text), '') is not null
+            ) as is_malformed_{{ column }},
         {%- endfor %}
         nullif(trim(source_rows.hour_text), '') is not null as has_hour,
         nullif(trim(source_rows.geography), '') is not null as has_geography,
@@ -100,7 +100,8 @@ shaped as (
 ranked as (
     select
         *,
-        concat_ws('+', 'day',
+        concat_ws(
+            '+', 'day',
             case when has_hour then 'hour' end,
             case when has_geography then 'geography' end,
             case when has_device then 'device' end
