@@ -574,14 +574,10 @@ def _ensure_indexes(url: str) -> None:
         cur.execute(f"select to_regclass('raw_{DATASET}.{PERFORMANCE_TABLE}')")
         if cur.fetchone()[0] is None:
             return
-        # the merge deletes stored rows by row_key; staging partitions by creative-day
+        # the merge deletes stored rows by row_key
         cur.execute(
             f"create index if not exists {PERFORMANCE_TABLE}_row_key "
             f"on raw_{DATASET}.{PERFORMANCE_TABLE} (row_key)"
-        )
-        cur.execute(
-            f"create index if not exists {PERFORMANCE_TABLE}_load "
-            f"on raw_{DATASET}.{PERFORMANCE_TABLE} (_dlt_load_id)"
         )
 
 
@@ -630,31 +626,40 @@ def ensure_staging_views(url: str) -> bool:
     return True
 
 
-SUMMARY_COUNTS_SQL = f"""
+# The view is evaluated once per summary: its window functions (one breakdown per creative-day,
+# duplicate keys) need every stored row, so a filter on load_id cannot be pushed into it.
+SUMMARY_ROWS_SQL = f"""
+create temporary table import_summary on commit drop as
+select load_id, source_row_number, is_valid, rejections, creative_id, date_day
+from staging.{STAGING_VIEW}
+where load_id = %(load_id)s
+   or (not is_valid and invalid_reasons like '%%breakdown_superseded%%')
+"""
+
+SUMMARY_COUNTS_SQL = """
 select count(*), count(*) filter (where is_valid), count(*) filter (where not is_valid),
        coalesce(sum(jsonb_array_length(rejections)), 0)
-from staging.{STAGING_VIEW}
-where load_id = %s
+from import_summary
+where load_id = %(load_id)s
 """
 
-SUMMARY_REJECTIONS_SQL = f"""
+SUMMARY_REJECTIONS_SQL = """
 select s.source_row_number, r.item ->> 'column', r.item ->> 'rule', r.item ->> 'detail'
-from staging.{STAGING_VIEW} as s
+from import_summary as s
 cross join lateral jsonb_array_elements(s.rejections) with ordinality as r (item, n)
-where s.load_id = %s and not s.is_valid
+where s.load_id = %(load_id)s and not s.is_valid
 order by s.source_row_number, r.n
-limit %s
+limit %(limit)s
 """
 
-SUMMARY_SUPERSEDED_SQL = f"""
+SUMMARY_SUPERSEDED_SQL = """
 select count(*)
-from staging.{STAGING_VIEW} as s
-where s.load_id <> %s
-  and s.rejections @> '[{{"rule": "breakdown_superseded"}}]'
+from import_summary as other
+where other.load_id <> %(load_id)s
   and exists (
-      select 1 from raw_{DATASET}.{PERFORMANCE_TABLE} as mine
-      where mine._dlt_load_id = %s
-        and mine.creative_id = s.creative_id and mine.date = s.date_day)
+      select 1 from import_summary as mine
+      where mine.load_id = %(load_id)s
+        and mine.creative_id = other.creative_id and mine.date_day = other.date_day)
 """
 
 
@@ -662,12 +667,14 @@ def read_summary(url: str, result: FileResult, limit: int = SUMMARY_LIMIT) -> Fi
     """Fill `result`'s summary from staging: the dbt rules decide, this only reads."""
     from loaders.database import connect
 
+    params = {"load_id": result.load_id, "limit": limit}
     with connect(url) as conn, conn.cursor() as cur:
-        cur.execute(SUMMARY_COUNTS_SQL, (result.load_id,))
+        cur.execute(SUMMARY_ROWS_SQL, params)
+        cur.execute(SUMMARY_COUNTS_SQL, params)
         rows, valid, rejected, rejection_count = cur.fetchone()
-        cur.execute(SUMMARY_REJECTIONS_SQL, (result.load_id, limit))
+        cur.execute(SUMMARY_REJECTIONS_SQL, params)
         found = cur.fetchall()
-        cur.execute(SUMMARY_SUPERSEDED_SQL, (result.load_id, result.load_id))
+        cur.execute(SUMMARY_SUPERSEDED_SQL, params)
         superseded = cur.fetchone()[0]
     result.rows, result.valid_rows, result.rejected_rows = rows, valid, rejected
     result.rejection_count = rejection_count

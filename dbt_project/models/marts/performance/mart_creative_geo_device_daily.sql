@@ -1,13 +1,16 @@
-{{ config(indexes=[
-    {'columns': ['creative_id', 'date_day']},
-    {'columns': ['client_id', 'date_day']},
-    {'columns': ['campaign_key', 'date_day']},
-]) }}
+{{ config(
+    indexes=[
+        {'columns': ['creative_id', 'date_day']},
+        {'columns': ['client_id', 'date_day']},
+        {'columns': ['campaign_key', 'date_day']},
+    ],
+    post_hook="analyze {{ this }}",
+) }}
 
 {#- Bidder measures per creative x day x country x device, summed over hours. country_code /
     device_type NULL = the creative-day was not broken down by them. Stored in creative_id,
     date_day order so one creative's days sit together on disk (per-creative lookups read few
-    pages). -#}
+    pages), and analyzed right after the build so the first queries get index plans. -#}
 with aggregated as (
     select
         client_id,
