@@ -531,7 +531,8 @@ def load_catalog(
             f"{', '.join(clients)}"
         )
     else:
-        echo(*result.lines())
+        for line in result.lines():
+            echo(line)
     return result
 
 
@@ -555,15 +556,26 @@ def load_performance(
             _load_one(pipeline, url, run_id, result, _performance_resource, "")
             results.append(result)
     _ensure_indexes(url)
+    problem = None
     if summary and any(r.status == "loaded" for r in results):
-        ensure_staging_views(url)
-        for result in results:
-            if result.status == "loaded":
-                read_summary(url, result)
+        try:
+            ensure_staging_views(url)
+            for result in results:
+                if result.status == "loaded":
+                    read_summary(url, result)
+        except AdwhError as exc:
+            problem = exc
     if echo is not None:
         for result in results:
             for line in result.lines():
                 echo(line)
+    if problem is not None:
+        loaded = sum(r.status == "loaded" for r in results)
+        raise AdwhError(
+            f"{loaded} file(s) imported, but their summary could not be read from "
+            f"staging.{STAGING_VIEW} ({problem}); `adwh build` shows the rejected rows in "
+            "marts.dq_quarantine"
+        )
     return results
 
 
@@ -585,12 +597,13 @@ def _ensure_indexes(url: str) -> None:
 
 
 def _view_reads(cur, view: str, table: str) -> bool:
+    """True when staging.<view> exists and its definition reads raw_performance.<table>."""
     cur.execute(
         """select exists (
-               select 1 from information_schema.view_table_usage
-               where view_schema = 'staging' and view_name = %s
-                 and table_schema = %s and table_name = %s)""",
-        (view, f"raw_{DATASET}", table),
+               select 1 from pg_depend as d
+               join pg_rewrite as r on d.classid = 'pg_rewrite'::regclass and d.objid = r.oid
+               where r.ev_class = to_regclass(%s) and d.refobjid = to_regclass(%s))""",
+        (f"staging.{view}", f"raw_{DATASET}.{table}"),
     )
     return bool(cur.fetchone()[0])
 

@@ -7,6 +7,7 @@ the rules are covered in test_performance_warehouse.py.
 from __future__ import annotations
 
 import datetime as dt
+import io
 import shutil
 from decimal import Decimal
 from pathlib import Path
@@ -114,6 +115,26 @@ def test_key_ignores_case_and_spacing_of_geography_and_device():
     )
     table, _ = performance.parse_performance(read_strings(body.encode(), "p.csv"))
     assert table.column("row_key").to_pylist() == ["5|2025-11-29|3|BR|mobile"] * 2
+
+
+def test_xlsx_cells_are_read_like_csv_cells():
+    from openpyxl import Workbook
+
+    workbook = Workbook()
+    sheet = workbook.active
+    sheet.append(["Creative_ID", "Date", "Hour", "Impressions", "Clicks", "Spend", "Geography"])
+    sheet.append([79783, dt.date(2025, 11, 29), 7, 10000, 250, 125.5, "br"])
+    sheet.append([79783, "2025-11-29", None, "1O", 1, "x", "IE"])
+    data = io.BytesIO()
+    workbook.save(data)
+    table, _ = performance.parse_performance(read_strings(data.getvalue(), "export.xlsx"))
+    assert [
+        (r["creative_id"], r["date"], r["hour"], r["impressions"], r["spend"], r["row_key"])
+        for r in table.to_pylist()
+    ] == [
+        (79783, dt.date(2025, 11, 29), 7, 10000, Decimal("125.5"), "79783|2025-11-29|7|BR|"),
+        (79783, dt.date(2025, 11, 29), None, None, None, "79783|2025-11-29||IE|"),
+    ]
 
 
 # --- loading --------------------------------------------------------------------------------------

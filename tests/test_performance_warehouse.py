@@ -106,6 +106,9 @@ def warehouse(server_url, tmp_path_factory):
         (folder / f"{name}.csv").write_text(text)
         files[name] = str(folder / f"{name}.csv")
     with fresh_database(server_url, "bidder") as url:
+        # an existing warehouse: the staging views were built before any bidder load, on the
+        # empty stand-ins of source_or_empty - the first import must rebuild them
+        assert performance.ensure_staging_views(url) is True
         performance.load_catalog(
             url, str(FIXTURES / "performance_creatives_example.csv"), echo=None
         )
@@ -117,6 +120,7 @@ def warehouse(server_url, tmp_path_factory):
             echo=lines.append,
         )
         assert [r.status for r in results] == ["loaded"] * 5
+        assert performance.ensure_staging_views(url) is False  # now they read raw_performance
         run_dbt(["build", "--vars", AS_OF], url)
         yield {
             "url": url,
