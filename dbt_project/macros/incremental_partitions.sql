@@ -9,9 +9,9 @@
 
   A re-delivered day changes its load ids; a row turning (in)valid changes the valid count; a
   CPM rate edited after the fact changes the CPM sum; a hierarchy name changed without a new
-  load (e.g. a campaign renamed in the bidder's creative catalog) changes the creative keys. A partition is rebuilt when its
-  fingerprint differs from the one stored on the fact's rows, when it vanished upstream, or
-  when it lies in the trailing `lookback_days` window.
+  load (e.g. a campaign renamed in the bidder's creative catalog) changes the creative keys.
+  A partition is rebuilt when its fingerprint differs from the one stored on the fact's rows,
+  when it vanished upstream, or when it lies in the trailing `lookback_days` window.
 -#}
 
 {% macro partition_fingerprint_sql(upstream) -%}
