@@ -239,6 +239,33 @@ def load_vibe(
     click.echo(f"all {len(outcome.results)} day(s) loaded or up to date")
 
 
+@load.command("creatives")
+@click.argument("file")
+def load_creatives(file: str) -> None:
+    """Load a bidder creative catalog (CSV/XLSX); replaces the catalog of each client in it."""
+    from loaders import performance
+    from loaders.database import database_url
+
+    result = performance.load_catalog(database_url(), file, echo=click.echo)
+    if result.status != "loaded":
+        raise AdwhError(f"catalog {file} not loaded ({result.status})")
+
+
+@load.command("performance")
+@click.argument("files", nargs=-1, required=True)
+def load_performance(files: tuple[str, ...]) -> None:
+    """Import bidder creative performance files (CSV/XLSX), in order, and print a summary
+    per file read back from the warehouse. Bad rows are rejected, not the file: exit 0
+    unless a file itself was refused (unreadable, missing a required column)."""
+    from loaders import performance
+    from loaders.database import database_url
+
+    results = performance.load_performance(database_url(), list(files), echo=click.echo)
+    refused = [r for r in results if r.status != "loaded"]
+    if refused:
+        raise AdwhError(f"{len(refused)} of {len(results)} file(s) not imported")
+
+
 def _exit_on_incomplete(results) -> None:
     bad = [r for r in results if r.status != "loaded"]
     if not bad:

@@ -18,6 +18,7 @@ from loaders import sample_data, surfside, vibe, vibe_stub
 from loaders.database import connect, database_url
 from loaders.dbt_runner import run_dbt
 from loaders.local_s3 import LOCAL_KEY_ID, LOCAL_SECRET, LocalS3, local_s3
+from loaders.performance_sample import demo_step as bidder_step
 
 DEMO_BUCKET = "adwh-demo-surfside"
 DEMO_KEY_PATTERN = "surfside/{client}/media-report-{date}.csv"
@@ -194,7 +195,7 @@ def vibe_step(url: str, s3: LocalS3, window: list[dt.date], echo: Callable) -> N
         )
 
 
-STEPS: list[Callable] = [surfside_step, facebook_step, vibe_step]
+STEPS: list[Callable] = [surfside_step, facebook_step, vibe_step, bidder_step]
 
 
 # --- summary ------------------------------------------------------------------------------------

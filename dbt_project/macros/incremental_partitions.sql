@@ -4,12 +4,14 @@
   watermark (see DECISIONLOG.md, "Incremental facts"):
 
     fingerprint = count of rows, count of valid rows, first and last load id, sum of the CPM
-                  applied - over every upstream row of the partition, valid or not.
+                  applied, a sum of hashes of the creative keys - over every upstream row of
+                  the partition, valid or not.
 
   A re-delivered day changes its load ids; a row turning (in)valid changes the valid count; a
-  CPM rate edited after the fact changes the CPM sum. A partition is rebuilt when its
-  fingerprint differs from the one stored on the fact's rows, when it vanished upstream, or
-  when it lies in the trailing `lookback_days` window.
+  CPM rate edited after the fact changes the CPM sum; a hierarchy name changed without a new
+  load (e.g. a campaign renamed in the bidder's creative catalog) changes the creative keys.
+  A partition is rebuilt when its fingerprint differs from the one stored on the fact's rows,
+  when it vanished upstream, or when it lies in the trailing `lookback_days` window.
 -#}
 
 {% macro partition_fingerprint_sql(upstream) -%}
@@ -22,7 +24,8 @@
             count(*) filter (where is_valid),
             min(load_id),
             max(load_id),
-            coalesce(sum(cpm_rate), 0)
+            coalesce(sum(cpm_rate), 0),
+            coalesce(sum(('x' || left(md5(creative_key), 8))::bit(32)::integer::bigint), 0)
         )) as partition_fingerprint,
         count(*) filter (where is_valid) as valid_rows
     from {{ upstream }}

@@ -49,12 +49,42 @@ raw_vibe as (
     group by 1, 2, 3
 ),
 
+-- bidder rows get their client from the creative catalog exactly as staging does: only a
+-- creative_id listed by one catalog row has a client (others are quarantined without one)
+raw_bidder_catalog as (
+    select
+        catalog_rows.creative_id,
+        min(nullif(trim(catalog_rows.client_id), '')) as client_id
+    from {{ source_or_empty('performance', 'creatives') }} as catalog_rows
+    group by 1
+    having count(*) = 1
+),
+
+raw_bidder as (
+    select
+        catalog.client_id,
+        'bidder'::text as source,
+        raw_rows.date as date_day,
+        count(*) as row_count,
+        coalesce(sum(raw_rows.impressions), 0) as impressions,
+        coalesce(sum(raw_rows.clicks), 0) as clicks,
+        0::numeric as conversions,
+        0::numeric as conversion_revenue,
+        coalesce(sum(raw_rows.spend), 0) as media_cost
+    from {{ source_or_empty('performance', 'creative_performance') }} as raw_rows
+    left join raw_bidder_catalog as catalog
+        on raw_rows.creative_id = catalog.creative_id
+    group by 1, 2, 3
+),
+
 raw_totals as (
     select * from raw_surfside
     union all
     select * from raw_facebook
     union all
     select * from raw_vibe
+    union all
+    select * from raw_bidder
 ),
 
 fact_totals as (
@@ -78,10 +108,11 @@ quarantine_totals as (
         source,
         date_day,
         count(*) as row_count,
-        sum(impressions) as impressions,
-        sum(clicks) as clicks,
-        sum(conversions) as conversions,
-        sum(conversion_revenue) as conversion_revenue,
+        -- a malformed measure is NULL in the quarantine, as it is in raw
+        coalesce(sum(impressions), 0) as impressions,
+        coalesce(sum(clicks), 0) as clicks,
+        coalesce(sum(conversions), 0) as conversions,
+        coalesce(sum(conversion_revenue), 0) as conversion_revenue,
         coalesce(sum(media_cost), 0) as media_cost
     from {{ ref('dq_quarantine') }}
     group by 1, 2, 3

@@ -3,6 +3,7 @@
     'stg_surfside__daily_performance',
     'stg_facebook_ads__ad_daily',
     'stg_vibe__daily_performance',
+    'stg_performance__creative_performance',
 ] -%}
 
 {% for model in staging_models %}
