@@ -33,7 +33,7 @@ import json
 import logging
 import re
 import uuid
-from collections.abc import Callable, Iterable
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -42,7 +42,13 @@ import pyarrow.compute as pc
 
 from loaders import ingestion_log
 from loaders.errors import AdwhError, ConfigError, FileRejected
-from loaders.pipeline import append_lineage, constant, run_arrow, source_pipeline
+from loaders.pipeline import (
+    append_lineage,
+    constant,
+    merge_resource,
+    run_arrow,
+    source_pipeline,
+)
 from loaders.tabular import (
     DATE,
     DECIMAL,
@@ -600,19 +606,7 @@ def _with_lineage(parsed: ParsedFile, result: UploadResult, loaded_at: dt.dateti
     )
 
 
-def _resource(tables: Iterable[pa.Table]):
-    import dlt
-
-    @dlt.resource(
-        name=TABLE,
-        write_disposition={"disposition": "merge", "strategy": "delete-insert"},
-        merge_key=list(MERGE_KEY),
-        columns=COLUMN_HINTS,
-    )
-    def ad_daily():
-        yield from tables
-
-    return ad_daily()
+_resource = merge_resource(TABLE, MERGE_KEY, COLUMN_HINTS)
 
 
 def upload_file(

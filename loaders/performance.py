@@ -38,7 +38,13 @@ import pyarrow.compute as pc
 
 from loaders import ingestion_log
 from loaders.errors import AdwhError, FileRejected
-from loaders.pipeline import append_lineage, constant, run_arrow, source_pipeline
+from loaders.pipeline import (
+    append_lineage,
+    constant,
+    merge_resource,
+    run_arrow,
+    source_pipeline,
+)
 from loaders.tabular import (
     DECIMAL_TYPE,
     INT,
@@ -444,34 +450,10 @@ def read_file(
 # --- loading ----------------------------------------------------------------------------------
 
 
-def _catalog_resource(tables: list[pa.Table]):
-    import dlt
-
-    @dlt.resource(
-        name=CATALOG_TABLE,
-        write_disposition={"disposition": "merge", "strategy": "delete-insert"},
-        merge_key=["client_id"],
-        columns=CATALOG_COLUMNS,
-    )
-    def creatives():
-        yield from tables
-
-    return creatives()
+_catalog_resource = merge_resource(CATALOG_TABLE, ["client_id"], CATALOG_COLUMNS)
 
 
-def _performance_resource(tables: list[pa.Table]):
-    import dlt
-
-    @dlt.resource(
-        name=PERFORMANCE_TABLE,
-        write_disposition={"disposition": "merge", "strategy": "delete-insert"},
-        merge_key=["row_key"],
-        columns=PERFORMANCE_COLUMNS,
-    )
-    def creative_performance():
-        yield from tables
-
-    return creative_performance()
+_performance_resource = merge_resource(PERFORMANCE_TABLE, ["row_key"], PERFORMANCE_COLUMNS)
 
 
 def _load_one(pipeline, url: str, run_id: str, result: FileResult, resource, note: str) -> None:

@@ -70,6 +70,28 @@ def source_pipeline(source: str, url: str) -> Iterator:
             fcntl.flock(lock, fcntl.LOCK_UN)
 
 
+def merge_resource(name: str, merge_key, columns: dict):
+    """A maker of dlt resources over Arrow tables, merged into table `name` with
+    delete-insert on `merge_key`: rows of the merge key values present in the load replace
+    every row those values had. `columns` are the dlt column hints (types, nullability)."""
+
+    def make(tables):
+        import dlt
+
+        @dlt.resource(
+            name=name,
+            write_disposition={"disposition": "merge", "strategy": "delete-insert"},
+            merge_key=list(merge_key),
+            columns=columns,
+        )
+        def rows():
+            yield from tables
+
+        return rows()
+
+    return make
+
+
 def constant(value, type_, length: int):
     """A column holding one value: dictionary-encoded for text (one copy in memory)."""
     import numpy as np

@@ -17,7 +17,6 @@ import datetime as dt
 import logging
 import re
 import time
-from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import PurePosixPath
 
@@ -25,7 +24,13 @@ import pyarrow as pa
 
 from loaders import ingestion_log
 from loaders.errors import AdwhError, ConfigError, FileRejected, redact, register_secret
-from loaders.pipeline import append_lineage, constant, run_arrow, source_pipeline
+from loaders.pipeline import (
+    append_lineage,
+    constant,
+    merge_resource,
+    run_arrow,
+    source_pipeline,
+)
 from loaders.tabular import DATE, DECIMAL, INT, TEXT, Column, read_strings, type_columns
 
 log = logging.getLogger("adwh.surfside")
@@ -316,19 +321,7 @@ def _with_lineage(
 # --- loading ----------------------------------------------------------------------------------
 
 
-def _resource(tables: Iterable[pa.Table]):
-    import dlt
-
-    @dlt.resource(
-        name=TABLE,
-        write_disposition={"disposition": "merge", "strategy": "delete-insert"},
-        merge_key=list(MERGE_KEY),
-        columns=LINEAGE_COLUMNS,
-    )
-    def daily_performance():
-        yield from tables
-
-    return daily_performance()
+_resource = merge_resource(TABLE, MERGE_KEY, LINEAGE_COLUMNS)
 
 
 def days_between(first: dt.date, last: dt.date) -> list[dt.date]:

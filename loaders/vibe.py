@@ -38,7 +38,13 @@ import pyarrow.compute as pc
 from loaders import ingestion_log
 from loaders import vibe_ledger as ledger
 from loaders.errors import AdwhError, ConfigError, FileRejected, register_secret
-from loaders.pipeline import append_lineage, constant, run_arrow, source_pipeline
+from loaders.pipeline import (
+    append_lineage,
+    constant,
+    merge_resource,
+    run_arrow,
+    source_pipeline,
+)
 from loaders.tabular import (
     DATE,
     DECIMAL,
@@ -1134,19 +1140,7 @@ def parse_report(data: bytes, location: str) -> tuple[pa.Table, pa.Array, list[s
     return typed, sheet.row_numbers, extra
 
 
-def _resource(tables: list[pa.Table]):
-    import dlt
-
-    @dlt.resource(
-        name=TABLE,
-        write_disposition={"disposition": "merge", "strategy": "delete-insert"},
-        merge_key=list(MERGE_KEY),
-        columns=LINEAGE_COLUMNS,
-    )
-    def daily_performance():
-        yield from tables
-
-    return daily_performance()
+_resource = merge_resource(TABLE, MERGE_KEY, LINEAGE_COLUMNS)
 
 
 def _ensure_indexes(url: str) -> None:

@@ -1,7 +1,7 @@
 {#- Canonical dashboard query: the 14-day country breakdown of one campaign, the overall (ALL)
     row first, then countries by spend. Served by the
     (entity_type, entity_id, date_day, country_code) index of mart_entity_country_daily.
-    vars: campaign_key, as_of_date (the last day of the window). -#}
+    vars: campaign_key, last_day (the last day of the window). -#}
 select
     country_code,
     sum(impressions) as impressions,
@@ -14,7 +14,7 @@ from {{ ref('mart_entity_country_daily') }}
 where
     entity_type = 'campaign'
     and entity_id = '{{ var("campaign_key", "") }}'
-    and date_day between '{{ var("as_of_date", "2026-01-14") }}'::date - 13
-    and '{{ var("as_of_date", "2026-01-14") }}'::date
+    and date_day between '{{ var("last_day", "2026-01-14") }}'::date - 13
+    and '{{ var("last_day", "2026-01-14") }}'::date
 group by country_code
 order by country_code = 'ALL' desc, sum(spend) desc, country_code

@@ -1,6 +1,6 @@
 {#- Canonical dashboard query: the 28-day overview sparkline of a client (all sources), one
     row per day with the headline measures and ratios.
-    vars: client_id, as_of_date (the last day shown). -#}
+    vars: client_id, last_day (the last day shown). -#}
 select
     date_day,
     impressions,
@@ -16,6 +16,6 @@ from {{ ref('mart_entity_daily_metrics') }}
 where
     entity_type = 'client'
     and entity_id = '{{ var("client_id", "") }}'
-    and date_day between '{{ var("as_of_date", "2026-01-28") }}'::date - 27
-    and '{{ var("as_of_date", "2026-01-28") }}'::date
+    and date_day between '{{ var("last_day", "2026-01-28") }}'::date - 27
+    and '{{ var("last_day", "2026-01-28") }}'::date
 order by date_day
