@@ -151,7 +151,7 @@ def write_geo_days(days: list[dt.date], path: Path, rng: np.random.Generator) ->
     i = np.arange(n)
     day_index = i // per_day
     creative = 700_000 + (i % per_day) // 2
-    first = rng.integers(0, len(COUNTRIES), n)
+    first = np.repeat(rng.integers(0, len(COUNTRIES), n // 2), 2)  # one draw per creative-day
     country = np.where(i % 2 == 0, COUNTRIES[first % 10], COUNTRIES[(first + 5) % 10])
     impressions = rng.integers(100, 30_000, n)
     clicks = (impressions * rng.uniform(0.001, 0.02, n)).astype(np.int64)

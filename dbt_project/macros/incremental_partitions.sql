@@ -35,48 +35,41 @@
 
 {#- The partitions of `target` (the incremental model) that must be rebuilt from `upstream`. -#}
 {% macro changed_partitions_sql(upstream, target) -%}
-    with upstream_partitions as (
-        {{ partition_fingerprint_sql(upstream) }}
-    ),
-
-    current_partitions as (
+    {#- Each input appears once in the query, so the planner inlines it and can scan the
+        staging views in parallel (a CTE read twice is materialised, serially). -#}
+    with compared as (
         select
-            client_id,
-            source,
-            date_day,
-            max(partition_fingerprint) as partition_fingerprint
-        from {{ target }}
-        group by client_id, source, date_day
-    ),
-
-    -- the trailing window ends at the newest day with valid rows, so one bogus future date
-    -- (quarantined anyway) cannot move it
-    newest as (
-        select max(date_day) as max_day from upstream_partitions where valid_rows > 0
+            coalesce(upstream_partitions.client_id, current_partitions.client_id) as client_id,
+            coalesce(upstream_partitions.source, current_partitions.source) as source,
+            coalesce(upstream_partitions.date_day, current_partitions.date_day) as date_day,
+            upstream_partitions.partition_fingerprint as new_fingerprint,
+            current_partitions.partition_fingerprint as old_fingerprint,
+            -- the trailing window ends at the newest day with valid rows, so one bogus future
+            -- date (quarantined anyway) cannot move it
+            max(upstream_partitions.date_day) filter (where upstream_partitions.valid_rows > 0)
+                over () as newest_day
+        from ({{ partition_fingerprint_sql(upstream) }}) as upstream_partitions
+        full outer join (
+            select
+                client_id,
+                source,
+                date_day,
+                max(partition_fingerprint) as partition_fingerprint
+            from {{ target }}
+            group by client_id, source, date_day
+        ) as current_partitions
+            on
+                upstream_partitions.client_id = current_partitions.client_id
+                and upstream_partitions.source = current_partitions.source
+                and upstream_partitions.date_day = current_partitions.date_day
     )
 
-    select upstream_partitions.client_id, upstream_partitions.source, upstream_partitions.date_day
-    from upstream_partitions
-    left join current_partitions
-        on
-            upstream_partitions.client_id = current_partitions.client_id
-            and upstream_partitions.source = current_partitions.source
-            and upstream_partitions.date_day = current_partitions.date_day
-    cross join newest
+    -- changed, new and vanished partitions, and the trailing lookback window
+    select client_id, source, date_day
+    from compared
     where
-        current_partitions.partition_fingerprint is distinct from upstream_partitions.partition_fingerprint
-        or upstream_partitions.date_day > newest.max_day - {{ var('lookback_days') | int }}
-
-    union
-
-    select current_partitions.client_id, current_partitions.source, current_partitions.date_day
-    from current_partitions
-    left join upstream_partitions
-        on
-            current_partitions.client_id = upstream_partitions.client_id
-            and current_partitions.source = upstream_partitions.source
-            and current_partitions.date_day = upstream_partitions.date_day
-    where upstream_partitions.client_id is null
+        new_fingerprint is distinct from old_fingerprint
+        or (new_fingerprint is not null and date_day > newest_day - {{ var('lookback_days') | int }})
 {%- endmacro %}
 
 {#- Partition replacement for incremental models (used as their pre_hook).
@@ -119,34 +112,25 @@
     client_id, date_day, day_fingerprint) - new, restated or vanished data of any source -
     plus the trailing lookback_days before the newest day. -#}
 {% macro fingerprint_changed_days_sql(current_days_sql, geo_only=false) -%}
-    with upstream_days as (
-        {{ client_day_fingerprints_sql(geo_only) }}
-    ),
-
-    current_days as (
-        {{ current_days_sql }}
-    ),
-
-    newest as (
-        select max(date_day) as max_day from upstream_days
+    with compared as (
+        select
+            coalesce(upstream_days.client_id, current_days.client_id) as client_id,
+            coalesce(upstream_days.date_day, current_days.date_day) as date_day,
+            upstream_days.day_fingerprint as new_fingerprint,
+            current_days.day_fingerprint as old_fingerprint,
+            max(upstream_days.date_day) over () as newest_day
+        from ({{ client_day_fingerprints_sql(geo_only) }}) as upstream_days
+        full outer join ({{ current_days_sql }}) as current_days
+            on
+                upstream_days.client_id = current_days.client_id
+                and upstream_days.date_day = current_days.date_day
     )
 
-    select
-        coalesce(upstream_days.client_id, current_days.client_id) as client_id,
-        coalesce(upstream_days.date_day, current_days.date_day) as date_day
-    from upstream_days
-    full outer join current_days
-        on
-            upstream_days.client_id = current_days.client_id
-            and upstream_days.date_day = current_days.date_day
-    where upstream_days.day_fingerprint is distinct from current_days.day_fingerprint
-
-    union
-
-    select upstream_days.client_id, upstream_days.date_day
-    from upstream_days
-    cross join newest
-    where upstream_days.date_day > newest.max_day - {{ var('lookback_days') | int }}
+    select client_id, date_day
+    from compared
+    where
+        new_fingerprint is distinct from old_fingerprint
+        or (new_fingerprint is not null and date_day > newest_day - {{ var('lookback_days') | int }})
 {%- endmacro %}
 
 {#- Client-days of mart_entity_daily_metrics (one row per entity and day, gap days included)

@@ -1,6 +1,7 @@
 {#- mart_entity_country_daily: per entity-day, the countries (ZZ included) add up to the ALL
-    row, and the ALL row equals the entity-day in mart_entity_daily_metrics (a separate path:
-    that mart sums fact_daily_metrics, this one the priced rows). Returns mismatches. -#}
+    row, the ALL row equals the entity-day in mart_entity_daily_metrics, and the real countries
+    never exceed it (ZZ, the uncovered part, is never negative: geography rows are not counted
+    twice). Returns mismatches. -#}
 
 with country_sums as (
     select
@@ -12,7 +13,8 @@ with country_sums as (
         sum(clicks) filter (where country_code <> 'ALL') as country_clicks,
         max(impressions) filter (where country_code = 'ALL') as all_impressions,
         max(spend) filter (where country_code = 'ALL') as all_spend,
-        max(clicks) filter (where country_code = 'ALL') as all_clicks
+        max(clicks) filter (where country_code = 'ALL') as all_clicks,
+        min(least(impressions, clicks, spend)) filter (where country_code = 'ZZ') as zz_minimum
     from {{ ref('mart_entity_country_daily') }}
     group by entity_type, entity_id, date_day
 )
@@ -35,3 +37,4 @@ where
     or daily.impressions <> country_sums.all_impressions
     or daily.spend <> country_sums.all_spend
     or daily.clicks <> country_sums.all_clicks
+    or country_sums.zz_minimum < 0

@@ -24,10 +24,14 @@ with upstream as (
     select priced.*
     from {{ ref('int_daily_performance__priced') }} as priced
     {% if is_incremental() %}
-        where (priced.client_id, priced.source, priced.date_day) in (
-            select changed.client_id, changed.source, changed.date_day
-            from {{ changed_partitions_table() }} as changed
-        )
+        where
+            (priced.client_id, priced.source, priced.date_day) in (
+                select changed.client_id, changed.source, changed.date_day
+                from {{ changed_partitions_table() }} as changed
+            )
+            -- the day range is a plain filter the planner pushes into every staging view
+            and priced.date_day >= (select min(changed.date_day) from {{ changed_partitions_table() }} as changed)
+            and priced.date_day <= (select max(changed.date_day) from {{ changed_partitions_table() }} as changed)
     {% endif %}
 ),
 

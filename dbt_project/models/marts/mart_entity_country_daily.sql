@@ -15,9 +15,10 @@
 
 {#- Per entity (client, campaign, strategy, placement, creative), day and country, for
     client-days where a source reports geography. country_code 'ALL' is the entity-day total
-    (equal to mart_entity_daily_metrics); 'ZZ' holds the part of it without a country (sources
-    that report no geography, rows without one), so the countries of an entity-day add up to
-    ALL. Entity-days without any real country are left out. Incremental by client-day. -#}
+    from fact_daily_metrics (equal to mart_entity_daily_metrics); 'ZZ' is the part of it no
+    country covers (sources without geography, rows without one), so the countries of an
+    entity-day add up to ALL. Entity-days without any country are left out. Incremental by
+    client-day. -#}
 
 with geo_days as (
     select client_id, date_day
@@ -35,14 +36,48 @@ scope as (
     {% endif %}
 ),
 
+-- Rows with a country, computed once: sources that report no geography have a constant NULL
+-- country_code, so the planner drops them here. Filtering by validity and scope only after
+-- materialising keeps the planner from nested loops over the staging views (it cannot
+-- estimate the validity rules and would expect a handful of rows).
+geo_rows as materialized (
+    select
+        priced.client_id,
+        priced.date_day,
+        priced.campaign_key,
+        priced.strategy_key,
+        priced.placement_key,
+        priced.creative_key,
+        priced.country_code,
+        priced.is_valid,
+        priced.impressions,
+        priced.clicks,
+        priced.conversions,
+        priced.conversion_revenue,
+        priced.media_cost,
+        priced.spend,
+        priced.video_starts,
+        priced.video_completions
+    from {{ ref('int_daily_performance__priced') }} as priced
+    where priced.country_code is not null
+),
+
+-- the entity-day totals, from the fact: what the geography rows do not cover becomes ZZ
+day_totals as (
+    select fact.*
+    from {{ ref('fact_daily_metrics') }} as fact
+    inner join scope
+        on fact.client_id = scope.client_id and fact.date_day = scope.date_day
+),
+
 valid_rows as (
     select
-        priced.*,
-        coalesce(priced.country_code, 'ZZ') as country
-    from {{ ref('int_daily_performance__priced') }} as priced
+        geo_rows.*,
+        geo_rows.country_code as country
+    from geo_rows
     inner join scope
-        on priced.client_id = scope.client_id and priced.date_day = scope.date_day
-    where priced.is_valid
+        on geo_rows.client_id = scope.client_id and geo_rows.date_day = scope.date_day
+    where geo_rows.is_valid
 ),
 
 by_country as (
@@ -67,32 +102,33 @@ by_country as (
     {%- endfor %}
 ),
 
-with_geography as (
-    select entity_type, entity_id, date_day
-    from by_country
-    where country_code <> 'ZZ'
-    group by entity_type, entity_id, date_day
+totals as (
+    {%- for level in entity_levels() %}
+        select
+            '{{ level.type }}'::text as entity_type,
+            {{ level.id }}::text as entity_id,
+            client_id,
+            date_day,
+            'ALL'::text as country_code,
+            sum(impressions) as impressions,
+            sum(clicks) as clicks,
+            sum(conversions) as conversions,
+            sum(conversion_revenue) as conversion_revenue,
+            sum(media_cost) as media_cost,
+            sum(spend) as spend,
+            sum(video_starts) as video_starts,
+            sum(video_completions) as video_completions
+        from day_totals
+        group by {{ level.id }}, client_id, date_day
+        {% if not loop.last %}union all{% endif %}
+    {%- endfor %}
 ),
 
-kept as (
-    select by_country.*
-    from by_country
-    inner join with_geography
-        on
-            by_country.entity_type = with_geography.entity_type
-            and by_country.entity_id = with_geography.entity_id
-            and by_country.date_day = with_geography.date_day
-),
-
-with_totals as (
-    select * from kept
-    union all
+country_sums as (
     select
         entity_type,
         entity_id,
-        client_id,
         date_day,
-        'ALL' as country_code,
         sum(impressions) as impressions,
         sum(clicks) as clicks,
         sum(conversions) as conversions,
@@ -101,8 +137,50 @@ with_totals as (
         sum(spend) as spend,
         sum(video_starts) as video_starts,
         sum(video_completions) as video_completions
-    from kept
-    group by entity_type, entity_id, client_id, date_day
+    from by_country
+    group by entity_type, entity_id, date_day
+),
+
+-- entity-days with geography: their ALL row, and ZZ for what the countries do not cover
+kept_totals as (
+    select totals.*
+    from totals
+    inner join country_sums
+        on
+            totals.entity_type = country_sums.entity_type
+            and totals.entity_id = country_sums.entity_id
+            and totals.date_day = country_sums.date_day
+),
+
+unknown_country as (
+    select
+        totals.entity_type,
+        totals.entity_id,
+        totals.client_id,
+        totals.date_day,
+        'ZZ'::text as country_code
+        {%- for measure in ['impressions', 'clicks', 'conversions', 'conversion_revenue', 'media_cost', 'spend', 'video_starts', 'video_completions'] %},
+        totals.{{ measure }} - coalesce(country_sums.{{ measure }}, 0) as {{ measure }}
+        {%- endfor %}
+    from kept_totals as totals
+    inner join country_sums
+        on
+            totals.entity_type = country_sums.entity_type
+            and totals.entity_id = country_sums.entity_id
+            and totals.date_day = country_sums.date_day
+    where
+        false
+        {%- for measure in ['impressions', 'clicks', 'conversions', 'conversion_revenue', 'media_cost', 'spend', 'video_starts', 'video_completions'] %}
+        or totals.{{ measure }} is distinct from country_sums.{{ measure }}
+        {%- endfor %}
+),
+
+with_totals as (
+    select * from by_country
+    union all
+    select * from kept_totals
+    union all
+    select * from unknown_country
 ),
 
 entities as (
