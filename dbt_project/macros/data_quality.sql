@@ -64,9 +64,15 @@
         case when {{ check.condition }} then '{{ check.code }}: ' || {{ check.offending }} end
         {%- endfor %}
     ), '') as offending_values,
-    not (false
-        {%- for check in checks %}
-        or coalesce({{ check.condition }}, false)
-        {%- endfor %}
-    ) as is_valid
+    {#- CASE, not NOT (a OR b OR ...): the planner cannot see through a CASE and estimates
+        half the rows valid, instead of multiplying one default guess per rule into "almost
+        none" - which made it pick nested loops over the staging views. -#}
+    case
+        when false
+            {%- for check in checks %}
+            or coalesce({{ check.condition }}, false)
+            {%- endfor %}
+            then false
+        else true
+    end as is_valid
 {%- endmacro %}

@@ -158,9 +158,10 @@ unknown_country as (
         totals.entity_id,
         totals.client_id,
         totals.date_day,
-        'ZZ'::text as country_code
-        {%- for measure in ['impressions', 'clicks', 'conversions', 'conversion_revenue', 'media_cost', 'spend', 'video_starts', 'video_completions'] %},
-        totals.{{ measure }} - coalesce(country_sums.{{ measure }}, 0) as {{ measure }}
+        'ZZ'::text as country_code,
+        {%- for measure in additive_measures() %}
+            totals.{{ measure }} - coalesce(country_sums.{{ measure }}, 0) as {{ measure }}
+            {%- if not loop.last %},{% endif %}
         {%- endfor %}
     from kept_totals as totals
     inner join country_sums
@@ -170,8 +171,8 @@ unknown_country as (
             and totals.date_day = country_sums.date_day
     where
         false
-        {%- for measure in ['impressions', 'clicks', 'conversions', 'conversion_revenue', 'media_cost', 'spend', 'video_starts', 'video_completions'] %}
-        or totals.{{ measure }} is distinct from country_sums.{{ measure }}
+        {%- for measure in additive_measures() %}
+            or totals.{{ measure }} is distinct from country_sums.{{ measure }}
         {%- endfor %}
 ),
 
