@@ -315,8 +315,16 @@ def main() -> None:
                 "where date_day = %s",
                 (as_of,),
             )
-            entities = cur.fetchall()
-            picks = random.Random(1).sample(entities, RUNS)
+            by_type: dict[str, list] = {}
+            for entity_type, entity_id in cur.fetchall():
+                by_type.setdefault(entity_type, []).append((entity_type, entity_id))
+            # the same number of entities of each level (creatives would otherwise be 95 %)
+            picker = random.Random(1)
+            picks = [
+                picker.choice(by_type[level])
+                for level in sorted(by_type)
+                for _ in range(RUNS // len(by_type))
+            ]
             cur.execute(
                 "select distinct entity_id from marts.mart_entity_country_daily "
                 "where entity_type = 'campaign'"
@@ -372,14 +380,16 @@ def main() -> None:
                 f"canonical queries, {RUNS} runs each (on the fly: fact_daily_metrics, "
                 f"{SLOW_RUNS} runs for the country breakdown):"
             )
-            mart = measure(cur, queries["sparkline_entity_14d"], spark)
-            fly = []
-            for p in spark:
-                sql = ON_THE_FLY["sparkline_entity_14d"].format(
-                    entity_column=ENTITY_COLUMNS[p["entity_type"]]
-                )
-                fly += measure(cur, sql, [p])
-            report("14-day entity sparkline", mart, fly, 5)
+            mart, fly = [], []
+            for level in sorted(by_type):
+                params = [p for p in spark if p["entity_type"] == level]
+                sql = ON_THE_FLY["sparkline_entity_14d"].format(entity_column=ENTITY_COLUMNS[level])
+                level_mart = measure(cur, queries["sparkline_entity_14d"], params)
+                level_fly = measure(cur, sql, params)
+                report(f"  sparkline of a {level}", level_mart, level_fly, 5)
+                mart += level_mart
+                fly += level_fly
+            report("14-day entity sparkline, all levels", mart, fly, 5)
             report(
                 "28-day client overview",
                 measure(cur, queries["sparkline_client_overview_28d"], overview),

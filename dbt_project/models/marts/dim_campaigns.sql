@@ -2,11 +2,11 @@
 
 select
     campaign_key,
-    client_key,
-    client_id,
-    source,
-    campaign_name,
-    min(date_day) as first_seen_date,
-    max(date_day) as last_seen_date
-from {{ ref('fact_daily_metrics') }}
-group by campaign_key, client_key, client_id, source, campaign_name
+    max(client_key) as client_key,
+    max(client_id) as client_id,
+    max(source) as source,
+    max(campaign_name) as campaign_name,
+    min(first_seen_date) as first_seen_date,
+    max(last_seen_date) as last_seen_date
+from {{ ref('dim_creatives') }}
+group by campaign_key

@@ -4,10 +4,10 @@
 with activity as (
     select
         client_id,
-        min(date_day) as first_seen_date,
-        max(date_day) as last_seen_date,
+        min(first_seen_date) as first_seen_date,
+        max(last_seen_date) as last_seen_date,
         count(distinct source) as source_count
-    from {{ ref('fact_daily_metrics') }}
+    from {{ ref('dim_creatives') }}
     group by client_id
 )
 

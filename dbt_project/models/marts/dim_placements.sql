@@ -2,16 +2,14 @@
 
 select
     placement_key,
-    strategy_key,
-    campaign_key,
-    client_id,
-    source,
-    campaign_name,
-    strategy_name,
-    placement_name,
-    min(date_day) as first_seen_date,
-    max(date_day) as last_seen_date
-from {{ ref('fact_daily_metrics') }}
-group by
-    placement_key, strategy_key, campaign_key, client_id, source, campaign_name, strategy_name,
-    placement_name
+    max(strategy_key) as strategy_key,
+    max(campaign_key) as campaign_key,
+    max(client_id) as client_id,
+    max(source) as source,
+    max(campaign_name) as campaign_name,
+    max(strategy_name) as strategy_name,
+    max(placement_name) as placement_name,
+    min(first_seen_date) as first_seen_date,
+    max(last_seen_date) as last_seen_date
+from {{ ref('dim_creatives') }}
+group by placement_key

@@ -2,12 +2,12 @@
 
 select
     strategy_key,
-    campaign_key,
-    client_id,
-    source,
-    campaign_name,
-    strategy_name,
-    min(date_day) as first_seen_date,
-    max(date_day) as last_seen_date
-from {{ ref('fact_daily_metrics') }}
-group by strategy_key, campaign_key, client_id, source, campaign_name, strategy_name
+    max(campaign_key) as campaign_key,
+    max(client_id) as client_id,
+    max(source) as source,
+    max(campaign_name) as campaign_name,
+    max(strategy_name) as strategy_name,
+    min(first_seen_date) as first_seen_date,
+    max(last_seen_date) as last_seen_date
+from {{ ref('dim_creatives') }}
+group by strategy_key

@@ -5,36 +5,43 @@
     Only entities with a positive figure rank; ties go to the name, then the key, so ranks
     are stable between builds. -#}
 
-with rankings as (
+with period_totals as (
+    {%- for period in period_types() %}
+        select
+            '{{ period.type }}'::text as period_type,
+            entity_type,
+            entity_id,
+            max(entity_name) as entity_name,
+            client_id,
+            max(source) as source,
+            max(campaign_name) as campaign_name,
+            date_trunc('{{ period.trunc }}', date_day)::date as period_start,
+            sum(impressions)::bigint as impressions,
+            sum(clicks)::bigint as clicks,
+            sum(conversions)::numeric(38, 12) as conversions,
+            sum(conversion_revenue)::numeric(38, 12) as conversion_revenue,
+            sum(spend)::numeric(38, 12) as spend
+        from {{ ref('mart_entity_daily_metrics') }}
+        where entity_type in ('campaign', 'creative')
+        group by entity_type, entity_id, client_id, date_trunc('{{ period.trunc }}', date_day)
+        {% if not loop.last %}union all{% endif %}
+    {%- endfor %}
+),
+
+rankings as (
     {%- set rankings = [
         {'name': 'campaigns_by_conversions', 'level': 'campaign', 'metric': 'conversions'},
         {'name': 'campaigns_by_revenue', 'level': 'campaign', 'metric': 'conversion_revenue'},
         {'name': 'creatives_by_conversions', 'level': 'creative', 'metric': 'conversions'},
     ] %}
-    {%- for period in period_types() %}
-        {%- for ranking in rankings %}
-            select
-                '{{ period.type }}'::text as period_type,
-                '{{ ranking.name }}'::text as ranking,
-                '{{ ranking.metric }}'::text as ranked_by,
-                entity_type,
-                entity_id,
-                max(entity_name) as entity_name,
-                client_id,
-                max(source) as source,
-                max(campaign_name) as campaign_name,
-                date_trunc('{{ period.trunc }}', date_day)::date as period_start,
-                sum(impressions)::bigint as impressions,
-                sum(clicks)::bigint as clicks,
-                sum(conversions)::numeric(38, 12) as conversions,
-                sum(conversion_revenue)::numeric(38, 12) as conversion_revenue,
-                sum(spend)::numeric(38, 12) as spend,
-                sum({{ ranking.metric }}) as ranked_value
-            from {{ ref('mart_entity_daily_metrics') }}
-            where entity_type = '{{ ranking.level }}'
-            group by entity_type, entity_id, client_id, date_trunc('{{ period.trunc }}', date_day)
-            {% if not loop.last %}union all{% endif %}
-        {%- endfor %}
+    {%- for ranking in rankings %}
+        select
+            period_totals.*,
+            '{{ ranking.name }}'::text as ranking,
+            '{{ ranking.metric }}'::text as ranked_by,
+            period_totals.{{ ranking.metric }} as ranked_value
+        from period_totals
+        where period_totals.entity_type = '{{ ranking.level }}'
         {% if not loop.last %}union all{% endif %}
     {%- endfor %}
 ),
