@@ -20,20 +20,13 @@
     fact_daily_metrics; ratios are recomputed from the sums. Incremental by client-day
     (macros/incremental_partitions.sql). -#}
 
-with scope as (
-    {% if is_incremental() %}
-        select client_id, date_day from {{ changed_partitions_table() }}
-    {% else %}
-        select null::text as client_id, null::date as date_day where false
-    {% endif %}
-),
-
-fact as (
+with fact as (
     select fact_daily_metrics.*
     from {{ ref('fact_daily_metrics') }} as fact_daily_metrics
     {% if is_incremental() %}
         where (fact_daily_metrics.client_id, fact_daily_metrics.date_day) in (
-            select scope.client_id, scope.date_day from scope
+            select changed.client_id, changed.date_day
+            from {{ changed_partitions_table() }} as changed
         )
     {% endif %}
 ),
@@ -61,7 +54,8 @@ calendar_in_scope as (
     from calendar
     {% if is_incremental() %}
         where (calendar.client_id, calendar.date_day) in (
-            select scope.client_id, scope.date_day from scope
+            select changed.client_id, changed.date_day
+            from {{ changed_partitions_table() }} as changed
         )
     {% endif %}
 ),
