@@ -133,12 +133,15 @@ def db_url(hide_password: bool) -> None:
 
 @db.command("env")
 def db_env() -> None:
-    """Print `export ADWH_PG_...` lines for running dbt yourself: eval "$(adwh db env)"."""
+    """Print `export` lines for running dbt (or sqlfluff) yourself: eval "$(adwh db env)"."""
     import shlex
 
     from loaders.database import database_url, dbt_env
+    from loaders.dbt_runner import profiles_dir
 
-    for key, value in dbt_env(database_url()).items():
+    values = dict(dbt_env(database_url()))
+    values["DBT_PROFILES_DIR"] = str(profiles_dir())
+    for key, value in values.items():
         click.echo(f"export {key}={shlex.quote(value)}")
 
 

@@ -1,24 +1,29 @@
 """Running dbt against the warehouse adwh is configured for.
 
-dbt reads `profiles.example.yml` (env_var() based) through the committed link
-`dbt_project/profiles/profiles.yml`; adwh sets the ADWH_PG_* variables from the database URL,
+dbt reads `profiles.example.yml` (env_var() based, no secrets), which adwh copies to
+`<ADWH_HOME>/dbt/profiles.yml`, and adwh sets the ADWH_PG_* variables from the database URL,
 so `adwh build` needs no set-up. An operator's own DBT_PROFILES_DIR wins when set.
 """
 
 from __future__ import annotations
 
 import os
+import shutil
 from pathlib import Path
 
 from loaders.database import dbt_env
 from loaders.errors import AdwhError
-from loaders.settings import project_dir
+from loaders.settings import adwh_home, project_dir
 
 
 def profiles_dir() -> Path:
+    """DBT_PROFILES_DIR when set; else a copy of profiles.example.yml under ADWH_HOME."""
     if os.environ.get("DBT_PROFILES_DIR"):
         return Path(os.environ["DBT_PROFILES_DIR"])
-    return project_dir() / "dbt_project" / "profiles"
+    target = adwh_home() / "dbt"
+    target.mkdir(parents=True, exist_ok=True)
+    shutil.copyfile(project_dir() / "profiles.example.yml", target / "profiles.yml")
+    return target
 
 
 def dbt_args(args: list[str]) -> list[str]:

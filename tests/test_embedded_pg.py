@@ -88,6 +88,7 @@ def test_cli_db_commands(home, capsys):
     assert cli.main(["db", "env"]) == 0
     env = capsys.readouterr().out
     assert "export ADWH_PG_PORT=" in env and "export ADWH_PG_PASSWORD=" in env
+    assert "export DBT_PROFILES_DIR=" in env
     assert cli.main(["db", "stop"]) == 0
     assert capsys.readouterr().out.strip() == "stopped"
 
