@@ -30,7 +30,6 @@ import socket
 import stat
 import subprocess
 import tempfile
-import time
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -440,17 +439,3 @@ def _port_free(port: int) -> bool:
         except OSError:
             return False
         return True
-
-
-def wait_until_ready(url: str, timeout: float = 30.0) -> None:
-    import psycopg2
-
-    deadline = time.monotonic() + timeout
-    while True:
-        try:
-            psycopg2.connect(url, connect_timeout=3).close()
-            return
-        except psycopg2.OperationalError:
-            if time.monotonic() > deadline:
-                raise
-            time.sleep(0.2)
