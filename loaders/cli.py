@@ -12,7 +12,7 @@ from pathlib import Path
 
 import click
 
-from loaders.errors import AdwhError, redact
+from loaders.core.errors import AdwhError, redact
 
 log = logging.getLogger("adwh")
 
@@ -42,7 +42,7 @@ def _parse_day(value: str | None, flag: str) -> dt.date | None:
 
 def resolve_days(date: str | None, first: str | None, last: str | None) -> list[dt.date]:
     """--date D, or --from D1 --to D2 (inclusive); neither means yesterday (UTC)."""
-    from loaders.surfside import days_between
+    from loaders.sources.surfside import days_between
 
     day = _parse_day(date, "--date")
     start, end = _parse_day(first, "--from"), _parse_day(last, "--to")
@@ -73,9 +73,9 @@ def db() -> None:
 
 
 def _embedded():
-    from loaders.database import uses_embedded
-    from loaders.embedded_pg import EmbeddedPostgres
-    from loaders.settings import adwh_home
+    from loaders.core.settings import adwh_home
+    from loaders.warehouse.database import uses_embedded
+    from loaders.warehouse.embedded_pg import EmbeddedPostgres
 
     if not uses_embedded():
         return None
@@ -109,7 +109,7 @@ def db_status() -> None:
     """Show whether the embedded Postgres runs, where, and which binaries it uses."""
     server = _embedded()
     if server is None:
-        from loaders.database import database_url
+        from loaders.warehouse.database import database_url
 
         click.echo(f"external database: {redact(database_url())}")
         return
@@ -125,7 +125,7 @@ def db_status() -> None:
 @click.option("--hide-password", is_flag=True, help="Mask the password.")
 def db_url(hide_password: bool) -> None:
     """Print the connection URL (starts the embedded server if needed)."""
-    from loaders.database import database_url
+    from loaders.warehouse.database import database_url
 
     url = database_url()
     click.echo(redact(url) if hide_password else url)
@@ -136,8 +136,8 @@ def db_env() -> None:
     """Print `export` lines for running dbt (or sqlfluff) yourself: eval "$(adwh db env)"."""
     import shlex
 
-    from loaders.database import database_url, dbt_env
-    from loaders.dbt_runner import profiles_dir
+    from loaders.warehouse.database import database_url, dbt_env
+    from loaders.warehouse.dbt_runner import profiles_dir
 
     values = dict(dbt_env(database_url()))
     values["DBT_PROFILES_DIR"] = str(profiles_dir())
@@ -164,8 +164,8 @@ def load_surfside(
     clients: tuple[str, ...], date: str | None, first: str | None, last: str | None
 ) -> None:
     """Load Surfside daily report files from S3, one day at a time."""
-    from loaders import surfside
-    from loaders.database import database_url
+    from loaders.sources import surfside
+    from loaders.warehouse.database import database_url
 
     days = resolve_days(date, first, last)
     results = surfside.load(database_url(), list(clients), days)
@@ -182,8 +182,8 @@ def load_surfside(
 )
 def load_facebook(files: tuple[Path, ...], client: str, force: bool) -> None:
     """Load Facebook Ads Manager exports (CSV/XLSX), in the order given."""
-    from loaders import facebook
-    from loaders.database import database_url
+    from loaders.sources import facebook
+    from loaders.warehouse.database import database_url
 
     results = facebook.load(database_url(), client, list(files), force=force, echo=click.echo)
     facebook.raise_on_failures(results, echo=click.echo)
@@ -222,8 +222,8 @@ def load_vibe(
     poll_timeout: float | None,
 ) -> None:
     """Load Vibe CTV reports (asynchronous API, 15 report creations per hour per key)."""
-    from loaders import vibe
-    from loaders.database import database_url
+    from loaders.sources import vibe
+    from loaders.warehouse.database import database_url
 
     days = resolve_days(date, first, last)
     outcome = vibe.load(
@@ -242,31 +242,58 @@ def load_vibe(
     click.echo(f"all {len(outcome.results)} day(s) loaded or up to date")
 
 
-@load.command("creatives")
+@load.command("bidder")
+@click.argument("files", nargs=-1, type=click.Path(dir_okay=False))
+@click.option(
+    "--catalog",
+    "catalogs",
+    multiple=True,
+    type=click.Path(dir_okay=False),
+    help="Creative catalog (CSV/XLSX) to load first; replaces the catalog of each client in it.",
+)
+def load_bidder(files: tuple[str, ...], catalogs: tuple[str, ...]) -> None:
+    """Load bidder creative catalogs (--catalog) and import performance files (CSV/XLSX), in
+    order, with a summary per file. Bad rows are rejected, not the file: exit 0 unless a file
+    itself was refused (unreadable, missing a required column)."""
+    if not files and not catalogs:
+        raise click.UsageError("give performance FILES and/or --catalog FILE")
+    _load_bidder(list(catalogs), list(files))
+
+
+def _load_bidder(catalogs: list[str], files: list[str]) -> None:
+    from loaders.sources import bidder
+    from loaders.warehouse.database import database_url
+
+    url = database_url()
+    for catalog in catalogs:
+        result = bidder.load_catalog(url, catalog, echo=click.echo)
+        if result.status != "loaded":
+            raise AdwhError(f"catalog {catalog} not loaded ({result.status})")
+    if files:
+        results = bidder.load_performance(url, files, echo=click.echo)
+        refused = [r for r in results if r.status != "loaded"]
+        if refused:
+            raise AdwhError(f"{len(refused)} of {len(results)} file(s) not imported")
+
+
+def _deprecated(old: str, new: str) -> None:
+    click.echo(f"adwh: `adwh load {old}` is deprecated; use `adwh load {new}`", err=True)
+
+
+@load.command("creatives", hidden=True)
 @click.argument("file")
 def load_creatives(file: str) -> None:
-    """Load a bidder creative catalog (CSV/XLSX); replaces the catalog of each client in it."""
-    from loaders import performance
-    from loaders.database import database_url
-
-    result = performance.load_catalog(database_url(), file, echo=click.echo)
-    if result.status != "loaded":
-        raise AdwhError(f"catalog {file} not loaded ({result.status})")
+    """Deprecated alias of `adwh load bidder --catalog FILE`."""
+    _deprecated("creatives", "bidder --catalog FILE")
+    _load_bidder([file], [])
 
 
-@load.command("performance")
+@load.command("performance", hidden=True)
 @click.argument("files", nargs=-1, required=True)
 def load_performance(files: tuple[str, ...]) -> None:
-    """Import bidder creative performance files (CSV/XLSX), in order, and print a summary
-    per file read back from the warehouse. Bad rows are rejected, not the file: exit 0
-    unless a file itself was refused (unreadable, missing a required column)."""
-    from loaders import performance
-    from loaders.database import database_url
-
-    results = performance.load_performance(database_url(), list(files), echo=click.echo)
-    refused = [r for r in results if r.status != "loaded"]
-    if refused:
-        raise AdwhError(f"{len(refused)} of {len(results)} file(s) not imported")
+    """Deprecated alias of `adwh load bidder FILE ...`."""
+    _deprecated("performance", "bidder FILE ...")
+    _load_bidder([], list(files))
 
 
 def _exit_on_incomplete(results) -> None:
@@ -289,8 +316,8 @@ def _exit_on_incomplete(results) -> None:
 @click.argument("dbt_args", nargs=-1, type=click.UNPROCESSED)
 def build(full_refresh: bool, dbt_args: tuple[str, ...]) -> None:
     """`dbt build` with the project profile (extra arguments go to dbt)."""
-    from loaders.database import database_url
-    from loaders.dbt_runner import run_dbt
+    from loaders.warehouse.database import database_url
+    from loaders.warehouse.dbt_runner import run_dbt
 
     args = ["build", *(["--full-refresh"] if full_refresh else []), *dbt_args]
     run_dbt(args, database_url())
@@ -300,8 +327,8 @@ def build(full_refresh: bool, dbt_args: tuple[str, ...]) -> None:
 @click.argument("dbt_args", nargs=-1, type=click.UNPROCESSED)
 def dbt_cmd(dbt_args: tuple[str, ...]) -> None:
     """Any dbt command with the project profile, e.g. `adwh dbt docs generate`."""
-    from loaders.database import database_url
-    from loaders.dbt_runner import run_dbt
+    from loaders.warehouse.database import database_url
+    from loaders.warehouse.dbt_runner import run_dbt
 
     run_dbt(list(dbt_args), database_url())
 
@@ -318,13 +345,13 @@ def dbt_cmd(dbt_args: tuple[str, ...]) -> None:
 )
 def demo_cmd(days: int, allow_external: bool) -> None:
     """Whole warehouse end to end on sample data: load every source, dbt build, summary."""
-    from loaders import demo
+    from loaders.demo import runner as demo
 
     demo.run(days=days, allow_external=allow_external)
 
 
 def main(argv: list[str] | None = None) -> int:
-    from loaders.settings import prepare_dlt_environment
+    from loaders.core.settings import prepare_dlt_environment
 
     prepare_dlt_environment()
     try:

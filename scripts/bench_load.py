@@ -21,7 +21,6 @@ import subprocess
 import sys
 import tempfile
 import time
-import uuid
 from pathlib import Path
 from urllib.parse import urlparse, urlunparse
 
@@ -32,9 +31,9 @@ import pyarrow.csv as pacsv
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from loaders import surfside
-from loaders.database import database_url
-from loaders.local_s3 import LOCAL_KEY_ID, LOCAL_SECRET, local_s3
+from loaders.demo.local_s3 import LOCAL_KEY_ID, LOCAL_SECRET, local_s3
+from loaders.sources import surfside
+from loaders.warehouse.database import database_url, scratch_database
 
 DAY = dt.date(2026, 1, 15)
 PATTERN = "bench/{client}/media-report-{date}.csv"
@@ -65,24 +64,6 @@ def generate(rows: int, path: Path) -> None:
         }
     )
     pacsv.write_csv(table, path)
-
-
-def scratch_database(server: str) -> tuple[str, str]:
-    name = f"adwh_bench_{uuid.uuid4().hex[:8]}"
-    conn = psycopg2.connect(server)
-    conn.autocommit = True
-    with conn.cursor() as cur:
-        cur.execute(f'create database "{name}"')
-    conn.close()
-    return name, urlunparse(urlparse(server)._replace(path=f"/{name}"))
-
-
-def drop_database(server: str, name: str) -> None:
-    conn = psycopg2.connect(server)
-    conn.autocommit = True
-    with conn.cursor() as cur:
-        cur.execute(f'drop database if exists "{name}" with (force)')
-    conn.close()
 
 
 def copy_baseline(url: str, path: Path) -> float:
@@ -127,8 +108,7 @@ def main() -> None:
             aws_secret_access_key=LOCAL_SECRET,
         )
 
-        name, url = scratch_database(server)
-        try:
+        with scratch_database(server, "bench_load") as url:
             copy_s = copy_baseline(url, csv_path)
 
             t0 = time.perf_counter()
@@ -175,8 +155,6 @@ def main() -> None:
             )
             cli_s = time.perf_counter() - t0
             peak_mb = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
-        finally:
-            drop_database(server, name)
 
     rows = args.rows
     best = min(timings)

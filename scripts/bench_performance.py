@@ -26,7 +26,6 @@ import subprocess
 import sys
 import tempfile
 import time
-import uuid
 from pathlib import Path
 from urllib.parse import urlparse, urlunparse
 
@@ -37,9 +36,9 @@ import pyarrow.csv as pacsv
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from loaders import performance
-from loaders.database import database_url
-from loaders.dbt_runner import run_dbt
+from loaders.sources import bidder as performance
+from loaders.warehouse.database import database_url, scratch_database
+from loaders.warehouse.dbt_runner import run_dbt
 
 CREATIVES = 2_000
 FIRST_ID = 100_000
@@ -122,24 +121,6 @@ def write_history(rows: int, path: Path) -> tuple[dt.date, dt.date]:
     )
     pacsv.write_csv(table, path)
     return first, IMPORT_DAY - dt.timedelta(days=1)
-
-
-def scratch_database(server: str) -> tuple[str, str]:
-    name = f"adwh_bench_perf_{uuid.uuid4().hex[:8]}"
-    conn = psycopg2.connect(server)
-    conn.autocommit = True
-    with conn.cursor() as cur:
-        cur.execute(f'create database "{name}"')
-    conn.close()
-    return name, urlunparse(urlparse(server)._replace(path=f"/{name}"))
-
-
-def drop_database(server: str, name: str) -> None:
-    conn = psycopg2.connect(server)
-    conn.autocommit = True
-    with conn.cursor() as cur:
-        cur.execute(f'drop database if exists "{name}" with (force)')
-    conn.close()
 
 
 def timed(label: str, func, *args, **kwargs):
@@ -228,8 +209,7 @@ def main() -> None:
             f"generated {args.import_rows:,} hourly rows "
             f"({hourly.stat().st_size / 1e6:.1f} MB) for {CREATIVES:,} creatives"
         )
-        name, url = scratch_database(server)
-        try:
+        with scratch_database(server, "bench_perf") as url:
             performance.load_catalog(url, str(catalog), settings=settings, echo=None)
             print(f"\nimport of {args.import_rows:,} rows, end to end (summary included)")
             [first], _ = timed(
@@ -252,9 +232,9 @@ def main() -> None:
             env = {**os.environ, "ADWH_DATABASE_URL": url}
             adwh = Path(sys.executable).with_name("adwh")
             timed(
-                "  `adwh load performance FILE` (child process)",
+                "  `adwh load bidder FILE` (child process)",
                 subprocess.run,
-                [str(adwh), "load", "performance", str(hourly)],
+                [str(adwh), "load", "bidder", str(hourly)],
                 env=env,
                 check=True,
                 stdout=subprocess.DEVNULL,
@@ -293,8 +273,6 @@ def main() -> None:
                 print(f"  mart rows: {cur.fetchone()[0]:,}")
             conn.close()
             lookups(url, first_day, last_day)
-        finally:
-            drop_database(server, name)
 
 
 if __name__ == "__main__":

@@ -29,9 +29,8 @@ import statistics
 import sys
 import tempfile
 import time
-import uuid
 from pathlib import Path
-from urllib.parse import urlparse, urlunparse
+from urllib.parse import urlparse
 
 import numpy as np
 import psycopg2
@@ -40,11 +39,12 @@ import pyarrow.csv as pacsv
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from loaders import performance, surfside
-from loaders.database import database_url
-from loaders.dbt_runner import run_dbt
-from loaders.local_s3 import LOCAL_KEY_ID, LOCAL_SECRET, local_s3
-from loaders.settings import project_dir
+from loaders.core.settings import project_dir
+from loaders.demo.local_s3 import LOCAL_KEY_ID, LOCAL_SECRET, local_s3
+from loaders.sources import bidder as performance
+from loaders.sources import surfside
+from loaders.warehouse.database import database_url, scratch_database
+from loaders.warehouse.dbt_runner import run_dbt
 
 SURFSIDE_CLIENTS = ("acme", "globex")
 GEO_CLIENT = "initech"
@@ -249,18 +249,13 @@ def main() -> None:
     parser.add_argument("--creatives-per-client", type=int, default=4_000)
     args = parser.parse_args()
 
-    server = urlunparse(urlparse(database_url())._replace(path="/postgres"))
-    name = f"adwh_bench_queries_{uuid.uuid4().hex[:8]}"
-    admin = psycopg2.connect(server)
-    admin.autocommit = True
-    admin.cursor().execute(f'create database "{name}"')
-    url = urlunparse(urlparse(server)._replace(path=f"/{name}"))
-    os.environ["ADWH_DATABASE_URL"] = url
     rng = np.random.default_rng(2026)
     last = dt.date(2026, 6, 30)
     history = [last - dt.timedelta(days=args.days - i) for i in range(args.days)]
     new_day = last
-    try:
+    with scratch_database(database_url(), "bench_queries") as url:
+        name = urlparse(url).path.lstrip("/")
+        os.environ["ADWH_DATABASE_URL"] = url
         with tempfile.TemporaryDirectory() as tmp_dir, local_s3() as s3:
             tmp = Path(tmp_dir)
             os.environ["DBT_TARGET_PATH"] = str(tmp / "target")
@@ -403,9 +398,6 @@ def main() -> None:
                 20,
             )
             conn.close()
-    finally:
-        admin.cursor().execute(f'drop database if exists "{name}" with (force)')
-        admin.close()
     print(f"(project {project_dir()}, PostgreSQL embedded or ADWH_DATABASE_URL)")
 
 

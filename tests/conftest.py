@@ -8,17 +8,17 @@ databases on that server instead (it needs CREATEDB).
 
 from __future__ import annotations
 
-import contextlib
 import os
 import shutil
 import tempfile
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
-from urllib.parse import urlparse, urlunparse
 
 import psycopg2
 import pytest
+
+from loaders.warehouse.database import scratch_database
 
 REPO = Path(__file__).resolve().parents[1]
 FIXTURES = Path(__file__).resolve().parent / "fixtures"
@@ -47,7 +47,7 @@ def _isolated_adwh() -> Iterator[Path]:
     os.environ["DBT_LOG_PATH"] = str(home / "dbt-logs")
     os.environ.pop("ADWH_DATABASE_URL", None)
     os.environ.pop("DBT_PROFILES_DIR", None)
-    from loaders.settings import prepare_dlt_environment
+    from loaders.core.settings import prepare_dlt_environment
 
     prepare_dlt_environment()
     yield home
@@ -66,7 +66,7 @@ def server_url(_isolated_adwh: Path) -> Iterator[str]:
     if external:
         yield external
         return
-    from loaders.embedded_pg import EmbeddedPostgres
+    from loaders.warehouse.embedded_pg import EmbeddedPostgres
 
     server = EmbeddedPostgres(_isolated_adwh)
     server.start()
@@ -74,24 +74,9 @@ def server_url(_isolated_adwh: Path) -> Iterator[str]:
     server.stop()
 
 
-def _with_database(url: str, database: str) -> str:
-    parts = urlparse(url)
-    return urlunparse(parts._replace(path=f"/{database}"))
-
-
-@contextlib.contextmanager
-def fresh_database(server: str, prefix: str = "t") -> Iterator[str]:
-    name = f"adwh_{prefix}_{uuid.uuid4().hex[:10]}"
-    admin = psycopg2.connect(server)
-    admin.autocommit = True
-    try:
-        with admin.cursor() as cur:
-            cur.execute(f'create database "{name}"')
-        yield _with_database(server, name)
-        with admin.cursor() as cur:
-            cur.execute(f'drop database if exists "{name}" with (force)')
-    finally:
-        admin.close()
+def fresh_database(server: str, prefix: str = "t"):
+    """A fresh warehouse database on the session's server (loaders.database.scratch_database)."""
+    return scratch_database(server, prefix)
 
 
 @pytest.fixture
@@ -105,7 +90,7 @@ def db_url(server_url: str, monkeypatch: pytest.MonkeyPatch) -> Iterator[str]:
 @pytest.fixture(scope="session")
 def s3():
     """moto's S3 server on 127.0.0.1 for the session."""
-    from loaders.local_s3 import local_s3
+    from loaders.demo.local_s3 import local_s3
 
     with local_s3() as server:
         yield server

@@ -43,3 +43,13 @@ def test_backfill_range_must_be_ordered(capsys):
     )
     assert code == 2
     assert "--from 2026-02-01 is after --to 2026-01-01" in capsys.readouterr().err
+
+
+def test_old_bidder_verbs_still_work_with_a_deprecation_notice(capsys):
+    # `adwh load creatives` / `adwh load performance` are aliases of `adwh load bidder`: they
+    # refuse a missing file the same way and say which command replaces them
+    assert cli.main(["load", "creatives", "/nonexistent/catalog.csv"]) != 0
+    err = capsys.readouterr().err
+    assert "deprecated" in err and "adwh load bidder --catalog" in err
+    assert cli.main(["load", "performance", "/nonexistent/perf.csv"]) != 0
+    assert "adwh load bidder FILE" in capsys.readouterr().err

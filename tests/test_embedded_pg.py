@@ -9,7 +9,7 @@ import psycopg2
 import pytest
 
 from loaders import cli
-from loaders.embedded_pg import EmbeddedPostgres
+from loaders.warehouse.embedded_pg import EmbeddedPostgres
 
 
 @pytest.fixture

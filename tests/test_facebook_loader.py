@@ -27,8 +27,9 @@ from pathlib import Path
 import pytest
 from conftest import FIXTURES, query
 
-from loaders import cli, facebook
-from loaders.errors import AdwhError, FileRejected
+from loaders import cli
+from loaders.core.errors import AdwhError, FileRejected
+from loaders.sources import facebook
 
 FB = FIXTURES / "facebook"
 DAILY = FB / "ads_manager_daily.csv"

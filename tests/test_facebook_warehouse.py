@@ -26,10 +26,10 @@ from decimal import Decimal
 import pytest
 from conftest import FIXTURES, fresh_database, query
 
-from loaders import facebook, surfside
-from loaders.dbt_runner import run_dbt
-from loaders.errors import AdwhError
-from loaders.local_s3 import LOCAL_KEY_ID, LOCAL_SECRET
+from loaders.core.errors import AdwhError
+from loaders.demo.local_s3 import LOCAL_KEY_ID, LOCAL_SECRET
+from loaders.sources import facebook, surfside
+from loaders.warehouse.dbt_runner import run_dbt
 
 pytestmark = pytest.mark.slow
 

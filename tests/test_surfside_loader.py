@@ -8,8 +8,9 @@ import time
 import pytest
 from conftest import query
 
-from loaders import cli, surfside
-from loaders.local_s3 import LOCAL_KEY_ID, LOCAL_SECRET
+from loaders import cli
+from loaders.demo.local_s3 import LOCAL_KEY_ID, LOCAL_SECRET
+from loaders.sources import surfside
 
 PATTERN = "surfside/{client}/media-report-{date}.csv"
 HEADER = (
@@ -189,7 +190,7 @@ def test_bad_number_refuses_the_file_naming_row_and_column(db_url, s3, bucket):
 
 
 def test_xlsx_delivery_loads_like_csv(db_url, s3, bucket):
-    from loaders.sample_data import to_xlsx
+    from loaders.demo.surfside_sample import to_xlsx
 
     rows = [[str(D1), "Spring", "Ctx", "Disp", "A", 1200, 12, 1, 3.5]]
     put(
@@ -219,7 +220,7 @@ def test_object_over_the_size_limit_is_refused_unread(db_url, s3, bucket):
 
 @pytest.mark.parametrize("pattern", ["surfside/{client}.csv", "surfside/{date}.csv"])
 def test_key_pattern_needs_both_placeholders(monkeypatch, pattern):
-    from loaders.errors import ConfigError
+    from loaders.core.errors import ConfigError
 
     monkeypatch.setenv("SOURCES__SURFSIDE__BUCKET", "b")
     monkeypatch.setenv("SOURCES__SURFSIDE__KEY_PATTERN", pattern)

@@ -8,9 +8,8 @@ from decimal import Decimal
 
 import pytest
 
-from loaders.errors import FileRejected
-from loaders.surfside import SPEC
-from loaders.tabular import (
+from loaders.core.errors import FileRejected
+from loaders.core.tabular import (
     DATE,
     DECIMAL,
     INT,
@@ -20,6 +19,7 @@ from loaders.tabular import (
     read_strings,
     type_columns,
 )
+from loaders.sources.surfside import SPEC
 
 HEADER = (
     "Date,Campaign,Strategy,Placement,Creative,Impressions,Clicks,Conversions,Conversion Revenue"

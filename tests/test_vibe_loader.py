@@ -18,8 +18,9 @@ import pytest
 from conftest import REPO, query
 from vibe_server import ADV, ADV2, KEY, KEY2, row, server, settings, use_env
 
-from loaders import cli, vibe
-from loaders.errors import ConfigError
+from loaders import cli
+from loaders.core.errors import ConfigError
+from loaders.sources import vibe
 
 D0 = dt.date(2026, 3, 1)
 

@@ -15,8 +15,8 @@ import pytest
 from conftest import fresh_database, query
 from vibe_server import ADV, ADV2, row, server, settings
 
-from loaders import vibe
-from loaders.dbt_runner import run_dbt
+from loaders.sources import vibe
+from loaders.warehouse.dbt_runner import run_dbt
 
 pytestmark = pytest.mark.slow
 

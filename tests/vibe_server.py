@@ -13,8 +13,8 @@ import datetime as dt
 from collections.abc import Iterator
 from contextlib import contextmanager
 
-from loaders import vibe
-from loaders.vibe_stub import Creation, Rows, VibeStub
+from loaders.demo.vibe_stub import Creation, Rows, VibeStub
+from loaders.sources import vibe
 
 __all__ = ["ADV", "KEY", "Creation", "Rows", "VibeStub", "row", "server", "settings", "use_env"]
 

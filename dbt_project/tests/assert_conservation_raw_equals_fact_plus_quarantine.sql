@@ -30,7 +30,7 @@ raw_facebook as (
         coalesce(sum({{ facebook_measure('conversions', 'raw_rows.') }}), 0) as conversions,
         coalesce(sum({{ facebook_measure('revenue', 'raw_rows.') }}), 0) as conversion_revenue,
         coalesce(sum({{ facebook_measure('media_cost', 'raw_rows.') }}), 0) as media_cost
-    from {{ source_or_empty('facebook_ads', 'ad_daily') }} as raw_rows
+    from {{ source_or_empty('facebook', 'ad_daily') }} as raw_rows
     group by 1, 2, 3
 ),
 
@@ -55,7 +55,7 @@ raw_bidder_catalog as (
     select
         catalog_rows.creative_id,
         min(nullif(trim(catalog_rows.client_id), '')) as client_id
-    from {{ source_or_empty('performance', 'creatives') }} as catalog_rows
+    from {{ source_or_empty('bidder', 'creatives') }} as catalog_rows
     group by 1
     having count(*) = 1
 ),
@@ -71,7 +71,7 @@ raw_bidder as (
         0::numeric as conversions,
         0::numeric as conversion_revenue,
         coalesce(sum(raw_rows.spend), 0) as media_cost
-    from {{ source_or_empty('performance', 'creative_performance') }} as raw_rows
+    from {{ source_or_empty('bidder', 'creative_performance') }} as raw_rows
     left join raw_bidder_catalog as catalog
         on raw_rows.creative_id = catalog.creative_id
     group by 1, 2, 3

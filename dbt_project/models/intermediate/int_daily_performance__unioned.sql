@@ -1,9 +1,9 @@
 {#- Every source's staging rows in one shape: one row per raw row, valid or not. -#}
 {%- set staging_models = [
     'stg_surfside__daily_performance',
-    'stg_facebook_ads__ad_daily',
+    'stg_facebook__ad_daily',
     'stg_vibe__daily_performance',
-    'stg_performance__creative_performance',
+    'stg_bidder__creative_performance',
 ] -%}
 
 {% for model in staging_models %}

@@ -1,0 +1,1 @@
+"""Shared loader plumbing: errors, settings, ingestion log, tabular reading, dlt."""

@@ -1,0 +1,1 @@
+"""The warehouse: database URL, embedded PostgreSQL, dbt runner."""

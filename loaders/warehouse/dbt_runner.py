@@ -1,0 +1,49 @@
+"""Running dbt against the warehouse adwh is configured for.
+
+dbt reads `profiles.example.yml` (env_var() based, no secrets), which adwh copies to
+`<ADWH_HOME>/dbt/profiles.yml`, and adwh sets the ADWH_PG_* variables from the database URL,
+so `adwh build` needs no set-up. An operator's own DBT_PROFILES_DIR wins when set.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+from pathlib import Path
+
+from loaders.core.errors import AdwhError
+from loaders.core.settings import adwh_home, project_dir
+from loaders.warehouse.database import dbt_env
+
+
+def profiles_dir() -> Path:
+    """DBT_PROFILES_DIR when set; else a copy of profiles.example.yml under ADWH_HOME."""
+    if os.environ.get("DBT_PROFILES_DIR"):
+        return Path(os.environ["DBT_PROFILES_DIR"])
+    target = adwh_home() / "dbt"
+    target.mkdir(parents=True, exist_ok=True)
+    shutil.copyfile(project_dir() / "profiles.example.yml", target / "profiles.yml")
+    return target
+
+
+def dbt_args(args: list[str]) -> list[str]:
+    """`args` plus the project and profiles dirs, unless the caller gave them."""
+    full = list(args)
+    if "--project-dir" not in full:
+        full += ["--project-dir", str(project_dir())]
+    if "--profiles-dir" not in full:
+        full += ["--profiles-dir", str(profiles_dir())]
+    return full
+
+
+def run_dbt(args: list[str], url: str):
+    """Invoke dbt in this process; returns dbt's result object, raises on failure."""
+    from dbt.cli.main import dbtRunner
+
+    os.environ.update(dbt_env(url))
+    os.environ.setdefault("DBT_SEND_ANONYMOUS_USAGE_STATS", "false")
+    result = dbtRunner().invoke(dbt_args(args))
+    if not result.success:
+        reason = f": {result.exception}" if result.exception else ""
+        raise AdwhError(f"dbt {args[0] if args else ''} failed{reason} (see the dbt output above)")
+    return result
