@@ -5,14 +5,15 @@ Exit codes: 0 success, 1 a failure (one clear line on stderr), 2 bad usage or co
 
 from __future__ import annotations
 
-import datetime as dt
 import logging
 import sys
 from pathlib import Path
 
 import click
 
+from loaders.core.days import resolve_days
 from loaders.core.errors import AdwhError, redact
+from loaders.core.results import incomplete
 
 log = logging.getLogger("adwh")
 
@@ -29,32 +30,6 @@ def _setup_logging(verbose: bool) -> None:
     root.handlers[:] = [handler]
     root.setLevel(logging.INFO if verbose else logging.WARNING)
     root.propagate = False
-
-
-def _parse_day(value: str | None, flag: str) -> dt.date | None:
-    if value is None:
-        return None
-    try:
-        return dt.date.fromisoformat(value)
-    except ValueError:
-        raise click.BadParameter(f"{value!r} is not a date (YYYY-MM-DD)", param_hint=flag) from None
-
-
-def resolve_days(date: str | None, first: str | None, last: str | None) -> list[dt.date]:
-    """--date D, or --from D1 --to D2 (inclusive); neither means yesterday (UTC)."""
-    from loaders.sources.surfside import days_between
-
-    day = _parse_day(date, "--date")
-    start, end = _parse_day(first, "--from"), _parse_day(last, "--to")
-    if day and (start or end):
-        raise click.UsageError("give either --date or --from/--to, not both")
-    if (start is None) != (end is None):
-        raise click.UsageError("--from and --to go together")
-    if day:
-        return [day]
-    if start and end:
-        return days_between(start, end)
-    return [dt.datetime.now(dt.UTC).date() - dt.timedelta(days=1)]
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -167,9 +142,11 @@ def load_surfside(
     from loaders.sources import surfside
     from loaders.warehouse.database import database_url
 
-    days = resolve_days(date, first, last)
-    results = surfside.load(database_url(), list(clients), days)
-    _exit_on_incomplete(results)
+    results = surfside.load(database_url(), list(clients), resolve_days(date, first, last))
+    problem = incomplete(results, "day")
+    if problem:
+        raise AdwhError(problem)
+    click.echo(f"all {len(results)} day(s) loaded")
 
 
 @load.command("facebook")
@@ -294,18 +271,6 @@ def load_performance(files: tuple[str, ...]) -> None:
     """Deprecated alias of `adwh load bidder FILE ...`."""
     _deprecated("performance", "bidder FILE ...")
     _load_bidder([], list(files))
-
-
-def _exit_on_incomplete(results) -> None:
-    bad = [r for r in results if r.status != "loaded"]
-    if not bad:
-        click.echo(f"all {len(results)} day(s) loaded")
-        return
-    counts: dict[str, int] = {}
-    for r in bad:
-        counts[r.status] = counts.get(r.status, 0) + 1
-    detail = ", ".join(f"{n} {status}" for status, n in sorted(counts.items()))
-    raise AdwhError(f"{len(bad)} of {len(results)} day(s) not loaded ({detail})")
 
 
 # --- dbt ----------------------------------------------------------------------------------------

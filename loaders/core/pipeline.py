@@ -153,3 +153,14 @@ def run_arrow(pipeline, resource, tables: list) -> LoadOutcome:
         count for table, count in normalized.row_counts.items() if not table.startswith("_dlt")
     )
     return LoadOutcome(load_id, rows)
+
+
+def ensure_index(url: str, table: str, index: str, columns: tuple[str, ...]) -> None:
+    """`create index if not exists` on a raw table, once dlt has created that table."""
+    from loaders.warehouse.database import connect
+
+    with connect(url) as conn, conn.cursor() as cur:
+        cur.execute("select to_regclass(%s)", (table,))
+        if cur.fetchone()[0] is None:
+            return
+        cur.execute(f"create index if not exists {index} on {table} ({', '.join(columns)})")
