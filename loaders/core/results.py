@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Iterable, Sequence
-from typing import Protocol
+from dataclasses import dataclass, field
+from typing import ClassVar, Protocol
+
+from loaders.core import ingestion_log
 
 
 class HasStatus(Protocol):
@@ -31,3 +35,45 @@ def incomplete(
         return None
     detail = ", ".join(f"{n} {status}" for status, n in count_by_status(bad).items())
     return f"{len(bad)} of {len(results)} {unit}(s) not loaded ({detail})"
+
+
+@dataclass
+class DayAttempt:
+    """One (client, day) a loader tried: its console line and its ingestion-log row.
+
+    A source's result subclasses it, naming its `source` and where the rows came from.
+    """
+
+    source: ClassVar[str]
+
+    client_id: str
+    day: dt.date
+    status: str
+    rows: int = 0
+    message: str = ""
+    load_id: str | None = None
+    started_at: dt.datetime = field(default_factory=ingestion_log.utcnow)
+
+    def origin(self) -> str:
+        """Where loaded rows came from, for the console line."""
+        raise NotImplementedError
+
+    def object_ref(self) -> tuple[str | None, str | None]:
+        """(object_key, object_version) for the ingestion log."""
+        raise NotImplementedError
+
+    def line(self) -> str:
+        if self.status == "loaded":
+            return f"{self.day} {self.client_id}: loaded {self.rows:,} rows from {self.origin()}"
+        return f"{self.day} {self.client_id}: {self.status}: {self.message}".rstrip()
+
+    def log_entry(self) -> ingestion_log.LogEntry:
+        key, version = self.object_ref()
+        return ingestion_log.attempt_entry(
+            self.source,
+            self,
+            client_id=self.client_id,
+            report_date=self.day,
+            object_key=key,
+            object_version=version,
+        )

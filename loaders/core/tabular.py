@@ -309,17 +309,22 @@ def type_columns(sheet: RawSheet, spec: list[Column], keep_extra: bool = True) -
         raw = sheet.table.column(index)
         arrays[column.name] = _convert(raw, column, sheet, sheet.headers[index])
     if keep_extra:
-        used = set(positions.values())
-        taken = set(arrays)
-        for index, header in enumerate(sheet.headers):
-            if index in used or not header:
-                continue
-            name = snake_case(header)
-            while name in taken:
-                name += "_extra"
-            taken.add(name)
-            arrays[name] = sheet.table.column(index)
+        arrays.update(extra_columns(sheet, set(positions.values()), set(arrays)))
     return pa.table(arrays)
+
+
+def extra_columns(sheet: RawSheet, used: set[int], taken: set[str]) -> dict[str, pa.Array]:
+    """The sheet's columns a spec does not know, as text, named in snake_case (`_extra`
+    appended where a name is `taken`), so nothing a vendor sent is lost."""
+    extra: dict[str, pa.Array] = {}
+    for index, header in enumerate(sheet.headers):
+        if index in used or not header:
+            continue
+        name = snake_case(header)
+        while name in taken or name in extra:
+            name += "_extra"
+        extra[name] = sheet.table.column(index)
+    return extra
 
 
 def _arrow_type(kind: str) -> pa.DataType:

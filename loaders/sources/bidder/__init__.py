@@ -53,9 +53,9 @@ from loaders.core.tabular import (
     Column,
     RawSheet,
     drop_zero_fraction,
+    extra_columns,
     match_columns,
     read_strings,
-    snake_case,
     strip_thousands,
     type_columns,
 )
@@ -340,16 +340,8 @@ def parse_performance(sheet: RawSheet) -> tuple[pa.Table, dict[str, str]]:
         **{f"{name}_text": texts[name] for name in PARSED},
     }
     # columns the layout does not know are kept as text so nothing the bidder sent is lost
-    used = set(positions.values())
     taken = set(ordered) | set(PERFORMANCE_COLUMNS)
-    for index, header in enumerate(sheet.headers):
-        if index in used or not header:
-            continue
-        name = snake_case(header)
-        while name in taken:
-            name += "_extra"
-        taken.add(name)
-        ordered[name] = sheet.table.column(index)
+    ordered.update(extra_columns(sheet, set(positions.values()), taken))
     ordered["row_key"] = row_key
     fields = [
         pa.field(name, array.type, nullable=name != "row_key") for name, array in ordered.items()

@@ -18,24 +18,11 @@ import datetime as dt
 
 from loaders.core import ingestion_log
 from loaders.core.errors import AdwhError
-from loaders.core.pipeline import ensure_index, merge_resource, run_arrow, source_pipeline
-from loaders.sources.surfside.fetch import LINEAGE_COLUMNS, SOURCE, SPEC, DayResult, fetch_day
-from loaders.sources.surfside.settings import SurfsideSettings, load_settings, s3_client
-
-__all__ = [
-    "SOURCE",
-    "SPEC",
-    "DayResult",
-    "SurfsideSettings",
-    "load",
-    "load_settings",
-    "s3_client",
-]
-
-TABLE = "daily_performance"
-MERGE_KEY = ("client_id", "report_date")
-
-_resource = merge_resource(TABLE, MERGE_KEY, LINEAGE_COLUMNS)
+from loaders.core.pipeline import run_arrow, source_pipeline
+from loaders.sources.surfside.fetch import RAW, SOURCE, DayResult, fetch_day
+from loaders.sources.surfside.fetch import SPEC as SPEC
+from loaders.sources.surfside.settings import SurfsideSettings, load_settings
+from loaders.sources.surfside.settings import s3_client as s3_client
 
 
 def load(
@@ -67,9 +54,7 @@ def load(
                     ingestion_log.record(url, run_id, [result.log_entry()])
         if batch:
             _flush(pipeline, url, run_id, batch)
-    ensure_index(
-        url, f"raw_{SOURCE}.{TABLE}", "daily_performance_client_day", ("client_id", "report_date")
-    )
+    RAW.ensure_index(url)
     for r in results:
         echo(r.line())
     return results
@@ -80,7 +65,7 @@ def _flush(pipeline, url: str, run_id: str, batch: list[DayResult]) -> None:
     for r in batch:
         r.table = None  # run_arrow releases the tables once dlt has them
     try:
-        outcome = run_arrow(pipeline, _resource, tables)
+        outcome = run_arrow(pipeline, RAW.resource(), tables)
     except AdwhError as exc:
         for r in batch:
             r.status, r.message, r.rows = "failed", str(exc), 0

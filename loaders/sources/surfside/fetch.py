@@ -6,14 +6,21 @@ import datetime as dt
 import logging
 import re
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import PurePosixPath
+from typing import ClassVar
 
 import pyarrow as pa
 
-from loaders.core import ingestion_log
 from loaders.core.errors import FileRejected, redact
-from loaders.core.pipeline import append_lineage, constant
+from loaders.core.pipeline import (
+    CLIENT_DAY_HINTS,
+    ROW_HINTS,
+    ClientDayTable,
+    append_lineage,
+    constant,
+)
+from loaders.core.results import DayAttempt
 from loaders.core.tabular import DATE, DECIMAL, INT, TEXT, Column, read_strings, type_columns
 from loaders.sources.surfside.settings import SurfsideSettings
 
@@ -36,48 +43,31 @@ SPEC = [
 ]
 
 LINEAGE_COLUMNS = {
-    "client_id": {"data_type": "text", "nullable": False},
-    "report_date": {"data_type": "date", "nullable": False},
+    **CLIENT_DAY_HINTS,
     "source_bucket": {"data_type": "text", "nullable": False},
     "source_key": {"data_type": "text", "nullable": False},
     "source_etag": {"data_type": "text", "nullable": True},
     "source_size": {"data_type": "bigint", "nullable": False},
     "source_last_modified": {"data_type": "timestamp", "nullable": True},
-    "source_row_number": {"data_type": "bigint", "nullable": False},
-    "loaded_at": {"data_type": "timestamp", "nullable": False},
+    **ROW_HINTS,
 }
+RAW = ClientDayTable(SOURCE, "daily_performance", LINEAGE_COLUMNS)
 
 
 @dataclass
-class DayResult:
-    client_id: str
-    day: dt.date
-    status: str
+class DayResult(DayAttempt):
+    source: ClassVar[str] = SOURCE
+
     key: str | None = None
     etag: str | None = None
     size: int | None = None
-    rows: int = 0
-    message: str = ""
-    started_at: dt.datetime = field(default_factory=ingestion_log.utcnow)
     table: pa.Table | None = None
-    load_id: str | None = None
 
-    def line(self) -> str:
-        where = f" {self.key}" if self.key else ""
-        if self.status == "loaded":
-            text = f"{self.day} {self.client_id}: loaded {self.rows:,} rows from{where}"
-            return text + (f" ({self.message})" if self.message else "")
-        return f"{self.day} {self.client_id}: {self.status}: {self.message}".rstrip()
+    def origin(self) -> str:
+        return f"{self.key}" + (f" ({self.message})" if self.message else "")
 
-    def log_entry(self) -> ingestion_log.LogEntry:
-        return ingestion_log.attempt_entry(
-            SOURCE,
-            self,
-            client_id=self.client_id,
-            report_date=self.day,
-            object_key=self.key,
-            object_version=self.etag,
-        )
+    def object_ref(self) -> tuple[str | None, str | None]:
+        return self.key, self.etag
 
 
 _DELIVERY_SUFFIX = re.compile(r"^[^/]*\.(csv|xlsx)$", re.I)

@@ -31,37 +31,21 @@ import datetime as dt
 from collections.abc import Callable
 
 from loaders.core import ingestion_log
-from loaders.core.days import compress_days, days_between
+from loaders.core.days import compress_days as compress_days
+from loaders.core.days import days_between as days_between
 from loaders.core.errors import AdwhError
-from loaders.core.pipeline import ensure_index, merge_resource, run_arrow, source_pipeline
+from loaders.core.pipeline import run_arrow, source_pipeline
 from loaders.sources.vibe import ledger
 from loaders.sources.vibe.fetch import ReportFetch
-from loaders.sources.vibe.outcome import SOURCE, DayResult, VibeOutcome
-from loaders.sources.vibe.planner import ClientPlan, group_days, plan_client, with_refetch
-from loaders.sources.vibe.report import LINEAGE_COLUMNS, SPEC, OpenReport, parse_report
-from loaders.sources.vibe.settings import VibeClient, VibeSettings, load_settings
-
-__all__ = [
-    "SOURCE",
-    "SPEC",
-    "DayResult",
-    "VibeClient",
-    "VibeOutcome",
-    "VibeSettings",
-    "compress_days",
-    "days_between",
-    "group_days",
-    "load",
-    "load_settings",
-    "parse_report",
-    "plan_client",
-    "with_refetch",
-]
-
-TABLE = "daily_performance"
-MERGE_KEY = ("client_id", "report_date")
-
-_resource = merge_resource(TABLE, MERGE_KEY, LINEAGE_COLUMNS)
+from loaders.sources.vibe.outcome import SOURCE, VibeOutcome
+from loaders.sources.vibe.outcome import DayResult as DayResult
+from loaders.sources.vibe.planner import ClientPlan, plan_client, with_refetch
+from loaders.sources.vibe.planner import group_days as group_days
+from loaders.sources.vibe.report import RAW, OpenReport
+from loaders.sources.vibe.report import SPEC as SPEC
+from loaders.sources.vibe.report import parse_report as parse_report
+from loaders.sources.vibe.settings import VibeClient as VibeClient
+from loaders.sources.vibe.settings import VibeSettings, load_settings
 
 
 def load(
@@ -155,7 +139,7 @@ def _load(run: ReportFetch, pipeline) -> None:
         report.table = None
     if tables:
         try:
-            load_id = run_arrow(pipeline, _resource, tables).load_id
+            load_id = run_arrow(pipeline, RAW.resource(), tables).load_id
         except AdwhError as exc:
             failure = str(exc)
     if failure is None and done:
@@ -210,12 +194,7 @@ def _load(run: ReportFetch, pipeline) -> None:
                 report_range=span,
                 message=report.message,
             )
-    ensure_index(
-        run.url,
-        f"raw_{SOURCE}.{TABLE}",
-        "daily_performance_client_day",
-        ("client_id", "report_date"),
-    )
+    RAW.ensure_index(run.url)
 
 
 def _delete_empty_days(url: str, done: list[OpenReport]) -> None:

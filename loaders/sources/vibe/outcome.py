@@ -4,47 +4,32 @@ from __future__ import annotations
 
 import datetime as dt
 import math
-from dataclasses import dataclass, field
+from dataclasses import dataclass
+from typing import ClassVar
 
 from loaders.core import ingestion_log
 from loaders.core.days import compress_days, span
-from loaders.core.results import incomplete, not_loaded
+from loaders.core.results import DayAttempt, incomplete, not_loaded
+from loaders.sources.vibe.report import SOURCE
 
-SOURCE = "vibe"
 FINE = ("loaded", "skipped")
 
 
 @dataclass
-class DayResult:
-    client_id: str
-    day: dt.date
-    status: str
+class DayResult(DayAttempt):
+    source: ClassVar[str] = SOURCE
+
     report_id: str | None = None
     report_range: tuple[dt.date, dt.date] | None = None
-    rows: int = 0
-    message: str = ""
-    load_id: str | None = None
-    started_at: dt.datetime = field(default_factory=ingestion_log.utcnow)
 
-    def line(self) -> str:
-        if self.status == "loaded":
-            shown = f" ({span(self.report_range)})" if self.report_range else ""
-            text = (
-                f"{self.day} {self.client_id}: loaded {self.rows:,} rows from Vibe report "
-                f"{self.report_id}{shown}"
-            )
-            return text + (f"; {self.message}" if self.message else "")
-        return f"{self.day} {self.client_id}: {self.status}: {self.message}".rstrip()
-
-    def log_entry(self) -> ingestion_log.LogEntry:
-        return ingestion_log.attempt_entry(
-            SOURCE,
-            self,
-            client_id=self.client_id,
-            report_date=self.day,
-            object_key=self.report_id,
-            object_version=span(self.report_range) if self.report_range else None,
+    def origin(self) -> str:
+        shown = f" ({span(self.report_range)})" if self.report_range else ""
+        return f"Vibe report {self.report_id}{shown}" + (
+            f"; {self.message}" if self.message else ""
         )
+
+    def object_ref(self) -> tuple[str | None, str | None]:
+        return self.report_id, span(self.report_range) if self.report_range else None
 
 
 @dataclass

@@ -16,7 +16,13 @@ import pyarrow.compute as pc
 
 from loaders.core.days import span
 from loaders.core.errors import FileRejected
-from loaders.core.pipeline import append_lineage, constant
+from loaders.core.pipeline import (
+    CLIENT_DAY_HINTS,
+    ROW_HINTS,
+    ClientDayTable,
+    append_lineage,
+    constant,
+)
 from loaders.core.tabular import (
     DATE,
     DECIMAL,
@@ -32,6 +38,8 @@ from loaders.sources.vibe.api import VibeApi
 from loaders.sources.vibe.settings import VibeClient, VibeSettings
 
 log = logging.getLogger("adwh.vibe")
+
+SOURCE = "vibe"
 
 
 # What adwh asks Vibe for and what it expects back: the API field names are the CSV header.
@@ -57,15 +65,14 @@ METRICS = [
 SPEC = DIMENSIONS + METRICS
 
 LINEAGE_COLUMNS = {
-    "client_id": {"data_type": "text", "nullable": False},
+    **CLIENT_DAY_HINTS,
     "advertiser_id": {"data_type": "text", "nullable": False},
-    "report_date": {"data_type": "date", "nullable": False},
     "report_id": {"data_type": "text", "nullable": False},
     "report_start_date": {"data_type": "date", "nullable": False},
     "report_end_date": {"data_type": "date", "nullable": False},
-    "source_row_number": {"data_type": "bigint", "nullable": False},
-    "loaded_at": {"data_type": "timestamp", "nullable": False},
+    **ROW_HINTS,
 }
+RAW = ClientDayTable(SOURCE, "daily_performance", LINEAGE_COLUMNS)
 
 
 @dataclass
