@@ -14,6 +14,7 @@ import click
 from loaders.core.days import resolve_days
 from loaders.core.errors import AdwhError, redact
 from loaders.core.results import incomplete
+from loaders.warehouse.database import embedded_server
 
 log = logging.getLogger("adwh")
 
@@ -47,20 +48,10 @@ def db() -> None:
     """The warehouse database (embedded unless ADWH_DATABASE_URL is set)."""
 
 
-def _embedded():
-    from loaders.core.settings import adwh_home
-    from loaders.warehouse.database import uses_embedded
-    from loaders.warehouse.embedded_pg import EmbeddedPostgres
-
-    if not uses_embedded():
-        return None
-    return EmbeddedPostgres(adwh_home())
-
-
 @db.command("start")
 def db_start() -> None:
     """Start the embedded Postgres (a running one is reused)."""
-    server = _embedded()
+    server = embedded_server()
     if server is None:
         click.echo("ADWH_DATABASE_URL is set: using that server, not starting one")
         return
@@ -72,7 +63,7 @@ def db_start() -> None:
 @db.command("stop")
 def db_stop() -> None:
     """Stop the embedded Postgres."""
-    server = _embedded()
+    server = embedded_server()
     if server is None:
         click.echo("ADWH_DATABASE_URL is set: adwh does not manage that server")
         return
@@ -82,7 +73,7 @@ def db_stop() -> None:
 @db.command("status")
 def db_status() -> None:
     """Show whether the embedded Postgres runs, where, and which binaries it uses."""
-    server = _embedded()
+    server = embedded_server()
     if server is None:
         from loaders.warehouse.database import database_url
 
@@ -271,6 +262,21 @@ def load_performance(files: tuple[str, ...]) -> None:
     """Deprecated alias of `adwh load bidder FILE ...`."""
     _deprecated("performance", "bidder FILE ...")
     _load_bidder([], list(files))
+
+
+# --- sources ------------------------------------------------------------------------------------
+
+
+@cli.command("sources")
+def sources_cmd() -> None:
+    """List the source registry (vars.adwh_sources in dbt_project.yml)."""
+    from loaders.core.registry import sources
+
+    click.echo(f"{'source':<12}{'spend basis':<16}{'enabled':<9}staging model")
+    for s in sources():
+        click.echo(
+            f"{s.name:<12}{s.spend_basis:<16}{'yes' if s.enabled else 'no':<9}{s.staging_model}"
+        )
 
 
 # --- dbt ----------------------------------------------------------------------------------------
