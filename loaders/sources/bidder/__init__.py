@@ -70,8 +70,6 @@ STAGING_VIEW = "stg_bidder__creative_performance"
 CATALOG_VIEW = "stg_bidder__creatives"
 SUMMARY_LIMIT = 100
 
-DEVICE_TYPES = ("mobile", "desktop", "tablet", "ctv", "other")
-
 # --- file layouts -----------------------------------------------------------------------------
 
 CATALOG_SPEC = [

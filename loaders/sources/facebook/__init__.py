@@ -117,7 +117,6 @@ SPEC: list[Column] = [
     Column("offline_purchases_conversion_value", DECIMAL, required=False),
     Column("amount_spent", DECIMAL, required=False, aliases=("spend",)),
 ]
-SPEC_NAMES = [c.name for c in SPEC]
 
 # Money columns may carry the currency in the header: `Amount spent (EUR)`.
 CURRENCY_COLUMNS = {
