@@ -12,14 +12,9 @@ from typing import ClassVar
 
 import pyarrow as pa
 
+from loaders.core import pipeline
 from loaders.core.errors import FileRejected, redact
-from loaders.core.pipeline import (
-    CLIENT_DAY_HINTS,
-    ROW_HINTS,
-    ClientDayTable,
-    append_lineage,
-    constant,
-)
+from loaders.core.pipeline import append_lineage, constant
 from loaders.core.results import DayAttempt
 from loaders.core.tabular import DATE, DECIMAL, INT, TEXT, Column, read_strings, type_columns
 from loaders.sources.surfside.settings import SurfsideSettings
@@ -43,15 +38,15 @@ SPEC = [
 ]
 
 LINEAGE_COLUMNS = {
-    **CLIENT_DAY_HINTS,
+    **pipeline.CLIENT_DAY_HINTS,
     "source_bucket": {"data_type": "text", "nullable": False},
     "source_key": {"data_type": "text", "nullable": False},
     "source_etag": {"data_type": "text", "nullable": True},
     "source_size": {"data_type": "bigint", "nullable": False},
     "source_last_modified": {"data_type": "timestamp", "nullable": True},
-    **ROW_HINTS,
+    **pipeline.ROW_HINTS,
 }
-RAW = ClientDayTable(SOURCE, "daily_performance", LINEAGE_COLUMNS)
+RAW = pipeline.ClientDayTable(SOURCE, "daily_performance", LINEAGE_COLUMNS)
 
 
 @dataclass

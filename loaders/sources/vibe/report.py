@@ -14,26 +14,11 @@ from dataclasses import dataclass, field
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from loaders.core import pipeline, tabular
 from loaders.core.days import span
 from loaders.core.errors import FileRejected
-from loaders.core.pipeline import (
-    CLIENT_DAY_HINTS,
-    ROW_HINTS,
-    ClientDayTable,
-    append_lineage,
-    constant,
-)
-from loaders.core.tabular import (
-    DATE,
-    DECIMAL,
-    INT,
-    TEXT,
-    Column,
-    RawSheet,
-    header_key_of,
-    read_strings,
-    type_columns,
-)
+from loaders.core.pipeline import append_lineage, constant
+from loaders.core.tabular import DATE, DECIMAL, INT, TEXT, Column
 from loaders.sources.vibe.api import VibeApi
 from loaders.sources.vibe.settings import VibeClient, VibeSettings
 
@@ -65,14 +50,14 @@ METRICS = [
 SPEC = DIMENSIONS + METRICS
 
 LINEAGE_COLUMNS = {
-    **CLIENT_DAY_HINTS,
+    **pipeline.CLIENT_DAY_HINTS,
     "advertiser_id": {"data_type": "text", "nullable": False},
     "report_id": {"data_type": "text", "nullable": False},
     "report_start_date": {"data_type": "date", "nullable": False},
     "report_end_date": {"data_type": "date", "nullable": False},
-    **ROW_HINTS,
+    **pipeline.ROW_HINTS,
 }
-RAW = ClientDayTable(SOURCE, "daily_performance", LINEAGE_COLUMNS)
+RAW = pipeline.ClientDayTable(SOURCE, "daily_performance", LINEAGE_COLUMNS)
 
 
 @dataclass
@@ -133,11 +118,15 @@ def parse_report(data: bytes, location: str) -> tuple[pa.Table, pa.Array, list[s
         except UnicodeDecodeError:
             raise FileRejected(location, "the header is not UTF-8 text", row=1) from None
         empty = pa.table({f"c{i}": pa.array([], pa.string()) for i in range(len(header))})
-        sheet = RawSheet(location, [h.strip() for h in header], empty, pa.array([], pa.int64()))
+        sheet = tabular.RawSheet(
+            location, [h.strip() for h in header], empty, pa.array([], pa.int64())
+        )
     else:
-        sheet = read_strings(data, location)
-    typed = type_columns(sheet, SPEC, keep_extra=False)
-    extra = [h for h in sheet.headers if h and not any(c.matches(header_key_of(h)) for c in SPEC)]
+        sheet = tabular.read_strings(data, location)
+    typed = tabular.type_columns(sheet, SPEC, keep_extra=False)
+    extra = [
+        h for h in sheet.headers if h and not any(c.matches(tabular.header_key_of(h)) for c in SPEC)
+    ]
     return typed, sheet.row_numbers, extra
 
 
