@@ -41,6 +41,7 @@ from loaders.core.errors import AdwhError, FileRejected
 from loaders.core.pipeline import (
     append_lineage,
     constant,
+    ensure_index,
     merge_resource,
     run_arrow,
     source_pipeline,
@@ -51,9 +52,11 @@ from loaders.core.tabular import (
     TEXT,
     Column,
     RawSheet,
+    drop_zero_fraction,
+    extra_columns,
     match_columns,
     read_strings,
-    snake_case,
+    strip_thousands,
     type_columns,
 )
 
@@ -66,8 +69,6 @@ PERFORMANCE_TABLE = "creative_performance"
 STAGING_VIEW = "stg_bidder__creative_performance"
 CATALOG_VIEW = "stg_bidder__creatives"
 SUMMARY_LIMIT = 100
-
-DEVICE_TYPES = ("mobile", "desktop", "tablet", "ctv", "other")
 
 # --- file layouts -----------------------------------------------------------------------------
 
@@ -140,7 +141,6 @@ PERFORMANCE_COLUMNS = {
 }
 
 _ARROW_TYPES = {"int": pa.int64(), "date": pa.date32(), "decimal": DECIMAL_TYPE}
-_THOUSANDS = r"^[+-]?\d{1,3}(,\d{3})+(\.\d*)?$"
 _INTEGER = r"^[+-]?\d{1,18}$"
 _DECIMAL = r"^[+-]?(\d{1,26}(\.\d*)?|\.\d+)$"
 _ISO_DATE = r"^\d{4}-\d{2}-\d{2}$"
@@ -249,11 +249,9 @@ def lenient_number(text: pa.Array, kind: str) -> pa.Array:
     (`1,234,567.89`), and for whole numbers a zero fraction (`12.0`).
     """
     values = _blank_to_null(text)
-    if pc.any(pc.match_substring(values, ",")).as_py():
-        thousands = pc.match_substring_regex(values, _THOUSANDS)
-        values = pc.if_else(thousands, pc.replace_substring(values, ",", ""), values)
+    values = strip_thousands(values)
     if kind == "int":
-        values = pc.replace_substring_regex(values, r"^([+-]?\d+)\.0*$", r"\1")
+        values = drop_zero_fraction(values)
         ok = pc.match_substring_regex(values, _INTEGER)
         return pc.cast(pc.if_else(ok, values, pa.scalar(None, pa.string())), pa.int64())
     ok = pc.match_substring_regex(values, _DECIMAL)
@@ -340,16 +338,8 @@ def parse_performance(sheet: RawSheet) -> tuple[pa.Table, dict[str, str]]:
         **{f"{name}_text": texts[name] for name in PARSED},
     }
     # columns the layout does not know are kept as text so nothing the bidder sent is lost
-    used = set(positions.values())
     taken = set(ordered) | set(PERFORMANCE_COLUMNS)
-    for index, header in enumerate(sheet.headers):
-        if index in used or not header:
-            continue
-        name = snake_case(header)
-        while name in taken:
-            name += "_extra"
-        taken.add(name)
-        ordered[name] = sheet.table.column(index)
+    ordered.update(extra_columns(sheet, set(positions.values()), taken))
     ordered["row_key"] = row_key
     fields = [
         pa.field(name, array.type, nullable=name != "row_key") for name, array in ordered.items()
@@ -464,21 +454,14 @@ def _load_one(pipeline, url: str, run_id: str, result: FileResult, resource, not
             result.load_id = run_arrow(pipeline, resource, tables).load_id
         except AdwhError as exc:
             result.status, result.message, result.rows = "failed", str(exc), 0
-    ingestion_log.record(
+    ingestion_log.record_attempt(
         url,
         run_id,
-        [
-            ingestion_log.LogEntry(
-                source=SOURCE,
-                status=result.status,
-                object_key=result.path,
-                object_version=result.sha256,
-                rows_loaded=result.rows if result.status == "loaded" else None,
-                message=result.message or note,
-                load_id=result.load_id,
-                started_at=result.started_at,
-            )
-        ],
+        SOURCE,
+        result,
+        object_key=result.path,
+        object_version=result.sha256,
+        note=note,
     )
 
 
@@ -562,17 +545,9 @@ def load_performance(
 
 
 def _ensure_indexes(url: str) -> None:
-    from loaders.warehouse.database import connect
-
-    with connect(url) as conn, conn.cursor() as cur:
-        cur.execute(f"select to_regclass('raw_{DATASET}.{PERFORMANCE_TABLE}')")
-        if cur.fetchone()[0] is None:
-            return
-        # the merge deletes stored rows by row_key
-        cur.execute(
-            f"create index if not exists {PERFORMANCE_TABLE}_row_key "
-            f"on raw_{DATASET}.{PERFORMANCE_TABLE} (row_key)"
-        )
+    # the merge deletes stored rows by row_key
+    table = f"raw_{DATASET}.{PERFORMANCE_TABLE}"
+    ensure_index(url, table, f"{PERFORMANCE_TABLE}_row_key", ("row_key",))
 
 
 # --- the import summary, read back from the warehouse ----------------------------------------

@@ -45,10 +45,12 @@ from loaders.core.errors import AdwhError, ConfigError, FileRejected
 from loaders.core.pipeline import (
     append_lineage,
     constant,
+    ensure_index,
     merge_resource,
     run_arrow,
     source_pipeline,
 )
+from loaders.core.results import incomplete
 from loaders.core.tabular import (
     DATE,
     DECIMAL,
@@ -115,7 +117,6 @@ SPEC: list[Column] = [
     Column("offline_purchases_conversion_value", DECIMAL, required=False),
     Column("amount_spent", DECIMAL, required=False, aliases=("spend",)),
 ]
-SPEC_NAMES = [c.name for c in SPEC]
 
 # Money columns may carry the currency in the header: `Amount spent (EUR)`.
 CURRENCY_COLUMNS = {
@@ -705,34 +706,19 @@ def _register(url: str, run_id: str, result: UploadResult) -> None:
                 result.started_at,
             ),
         )
-    ingestion_log.record(
+    ingestion_log.record_attempt(
         url,
         run_id,
-        [
-            ingestion_log.LogEntry(
-                source=SOURCE,
-                status=result.status,
-                client_id=result.client_id,
-                object_key=result.file_name,
-                object_version=result.sha256,
-                rows_loaded=result.rows if loaded else None,
-                message=result.message or None,
-                load_id=result.load_id,
-                started_at=result.started_at,
-            )
-        ],
+        SOURCE,
+        result,
+        client_id=result.client_id,
+        object_key=result.file_name,
+        object_version=result.sha256,
     )
 
 
 def _ensure_indexes(url: str) -> None:
-    from loaders.warehouse.database import connect
-
-    with connect(url) as conn, conn.cursor() as cur:
-        if _raw_table_exists(cur):
-            cur.execute(
-                f"create index if not exists ad_daily_client_day "
-                f"on {DATASET}.{TABLE} (client_id, report_date)"
-            )
+    ensure_index(url, f"{DATASET}.{TABLE}", "ad_daily_client_day", ("client_id", "report_date"))
 
 
 def load(
@@ -769,8 +755,4 @@ def raise_on_failures(results: list[UploadResult], echo: Callable[[str], None] =
         note = f", {skipped} already loaded before (unchanged)" if skipped else ""
         echo(f"{len(results) - skipped} file(s) loaded{note}")
         return
-    counts: dict[str, int] = {}
-    for r in bad:
-        counts[r.status] = counts.get(r.status, 0) + 1
-    detail = ", ".join(f"{n} {status}" for status, n in sorted(counts.items()))
-    raise AdwhError(f"{len(bad)} of {len(results)} file(s) not loaded ({detail})")
+    raise AdwhError(incomplete(results, "file", ("loaded", "skipped")))
