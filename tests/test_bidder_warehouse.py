@@ -110,7 +110,18 @@ def warehouse(server_url, tmp_path_factory):
         # an existing warehouse: the staging views were built before any bidder load, on the
         # empty stand-ins of source_or_empty; the import summary does not need them (no dbt
         # at load time), and the build after the loads makes them read raw_bidder
-        run_dbt(["build", "--quiet", "--select", "+stg_bidder__creative_performance"], url)
+        run_dbt(
+            [
+                "build",
+                "--quiet",
+                "--select",
+                "+stg_bidder__creative_performance",
+                "--exclude-resource-type",
+                "test",
+                "unit_test",
+            ],
+            url,
+        )
         performance.load_catalog(
             url, str(FIXTURES / "performance_creatives_example.csv"), echo=None
         )

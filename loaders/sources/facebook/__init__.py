@@ -12,7 +12,8 @@ loaded whole or refused whole (nothing of a refused file lands):
   Conversions, Revenue`); matching ignores case and spacing, every column is kept;
 - daily grain: a `Day`/`Date` column, or `Reporting starts` = `Reporting ends` on every row;
   a period export is refused (it cannot be spread over days);
-- summary rows (no campaign name, or a "Total" line) are skipped and counted.
+- summary rows (no campaign, ad set or ad name, or a "Total" line) are skipped and counted;
+  a data row missing a name is loaded (staging quarantines it: missing_campaign_name, ...).
 
 Measures are chosen per file and the choice is recorded on every row (`clicks_column`, ...):
 clicks = `Clicks`, else `Link clicks`, else `Clicks (all)`; conversions = `Conversions`, else
@@ -344,16 +345,25 @@ def _layout(sheet: RawSheet) -> Layout:
 def _split_summary_rows(sheet: RawSheet, layout: Layout) -> tuple[RawSheet, list[int]]:
     """The sheet without summary rows, and the row numbers of those rows.
 
-    A summary row has no campaign name (Ads Manager's summary row, a total line added in Excel)
-    or reads "Total"/"Results from ..." in its date or campaign cell."""
-    cells = [
+    A summary row names no campaign, ad set or ad (Ads Manager's summary row, a total line
+    added in Excel; its campaign cell may read "Total"), or reads "Total"/"Results from ..."
+    in a date cell. A data row missing one name (say an empty campaign cell) is not one: it
+    is loaded, and staging quarantines it (missing_campaign_name), so its figures stay in
+    the conservation proof."""
+    dates = [
         sheet.table.column(layout.positions[n])
-        for n in ("day", "reporting_starts", "reporting_ends", "campaign_name")
+        for n in ("day", "reporting_starts", "reporting_ends")
         if n in layout.positions
     ]
+
+    def blank(name: str) -> pa.Array:
+        column = sheet.table.column(layout.positions[name])
+        return pc.equal(pc.binary_length(pc.utf8_trim_whitespace(column)), 0)
+
     campaign = sheet.table.column(layout.positions["campaign_name"])
-    summary = pc.equal(pc.binary_length(pc.utf8_trim_whitespace(campaign)), 0)
-    for column in cells:
+    no_campaign = pc.or_(blank("campaign_name"), pc.match_substring_regex(campaign, _TOTAL_CELL))
+    summary = pc.and_(no_campaign, pc.and_(blank("ad_set_name"), blank("ad_name")))
+    for column in dates:
         summary = pc.or_(summary, pc.match_substring_regex(column, _TOTAL_CELL))
     if not pc.any(summary).as_py():
         return sheet, []
@@ -363,7 +373,7 @@ def _split_summary_rows(sheet: RawSheet, layout: Layout) -> tuple[RawSheet, list
         raise FileRejected(
             sheet.file_name,
             f"no data rows: all {len(skipped)} row(s) are summary rows "
-            "(no campaign name, or a total line)",
+            "(no campaign, ad set or ad name, or a total line)",
         )
     kept = RawSheet(
         sheet.file_name, sheet.headers, sheet.table.filter(keep), sheet.row_numbers.filter(keep)
@@ -383,7 +393,7 @@ def _report_dates(typed: pa.Table, sheet: RawSheet, layout: Layout) -> pa.Array:
             i = first(pc.is_null(days))
             raise FileRejected(
                 sheet.file_name,
-                "the date is blank (every row with a campaign name needs its day)",
+                "the date is blank (every data row needs its day)",
                 row=sheet.row_numbers[i].as_py(),
                 column=layout.header("day"),
             )
@@ -395,7 +405,7 @@ def _report_dates(typed: pa.Table, sheet: RawSheet, layout: Layout) -> pa.Array:
             i = first(pc.is_null(values))
             raise FileRejected(
                 sheet.file_name,
-                "the date is blank (every row with a campaign name needs its day)",
+                "the date is blank (every data row needs its day)",
                 row=sheet.row_numbers[i].as_py(),
                 column=layout.header(name),
             )
@@ -471,7 +481,7 @@ class UploadResult:
             more = ", ..." if len(self.summary_rows) > 10 else ""
             text += (
                 f"; skipped {len(self.summary_rows)} summary row(s) "
-                f"(row {shown}{more}; no campaign name or a total line)"
+                f"(row {shown}{more}; no campaign, ad set or ad name, or a total line)"
             )
         if self.layout is not None:
             text += f"; {self.layout.choices()}"
