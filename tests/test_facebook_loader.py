@@ -204,6 +204,33 @@ def test_a_data_row_missing_its_campaign_name_is_loaded_not_skipped(db_url, tmp_
     ) == [(3, "Spring", "Broad", "Video A", 1000), (4, "", "Broad", "Video B", 2000)]
 
 
+def test_an_xlsx_campaign_formula_without_a_value_is_loaded_and_named(db_url, tmp_path):
+    from test_tabular import xlsx_with_formulas
+
+    header = ["Day", "Campaign name", "Ad set name", "Ad name", "Impressions", "Link clicks"]
+    data = xlsx_with_formulas(
+        [
+            header,
+            ["2026-03-01", '="Spring "&"Sale"', "Broad", "Video A", 1000, 10],  # cached
+            ["2026-03-01", '="Spring "&"Sale"', "Broad", "Video B", 2000, 20],  # not cached
+        ],
+        {"B2": ("str", "Spring Sale")},
+    )
+    path = tmp_path / "formulas.xlsx"
+    path.write_bytes(data)
+    [result] = run(db_url, "acme", path)
+    assert result.status == "loaded"
+    assert result.rows == 2 and result.summary_rows == []
+    assert "warning: row 3, column 'Campaign name': a formula without a cached value" in (
+        result.line()
+    )
+    assert query(
+        db_url,
+        "select source_row_number, campaign_name, impressions from raw_facebook.ad_daily "
+        "order by 1",
+    ) == [(2, "Spring Sale", 1000), (3, "", 2000)]
+
+
 # --- loads -------------------------------------------------------------------------------------
 
 

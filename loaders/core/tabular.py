@@ -21,9 +21,10 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import io
+import logging
 import re
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 
 import pyarrow as pa
@@ -31,6 +32,9 @@ import pyarrow.compute as pc
 import pyarrow.csv as pacsv
 
 from loaders.core.errors import FileRejected
+from loaders.core.xlsx_formulas import formula_warnings
+
+log = logging.getLogger("adwh.tabular")
 
 DECIMAL_TYPE = pa.decimal128(38, 12)
 TEXT, INT, DECIMAL, DATE = "text", "int", "decimal", "date"
@@ -60,6 +64,8 @@ class RawSheet:
     headers: list[str]
     table: pa.Table  # string columns named c0..cN, in header order
     row_numbers: pa.Array  # int64, spreadsheet row number of each data row
+    # cells read as empty that a reader should know about (file, row and column named)
+    warnings: list[str] = field(default_factory=list)
 
     @property
     def num_rows(self) -> int:
@@ -187,11 +193,12 @@ def _read_xlsx(
         if not workbook.sheet_names:
             raise FileRejected(file_name, "the workbook has no sheets")
         rows = workbook.get_sheet_by_index(0).to_python(skip_empty_area=False)
+        chosen = 0
         if is_header is not None and not is_header(_xlsx_header(rows)[1]):
             for index in range(1, len(workbook.sheet_names)):
                 candidate = workbook.get_sheet_by_index(index).to_python(skip_empty_area=False)
                 if is_header(_xlsx_header(candidate)[1]):
-                    rows = candidate
+                    rows, chosen = candidate, index
                     break
     except FileRejected:
         raise
@@ -211,7 +218,11 @@ def _read_xlsx(
                 row=header_index + 2 + offset,
             )
     table = pa.table({f"c{i}": pa.array(col, pa.string()) for i, col in enumerate(columns)})
-    return _drop_blank_rows(file_name, header, table, first_row=header_index + 2)
+    sheet = _drop_blank_rows(file_name, header, table, first_row=header_index + 2)
+    sheet.warnings = formula_warnings(data, chosen, file_name, header, header_index + 1)
+    for warning in sheet.warnings:
+        log.warning("%s", warning)
+    return sheet
 
 
 def _xlsx_header(rows: list[list]) -> tuple[int | None, list[str]]:

@@ -52,18 +52,21 @@ class FileResult:
     rejection_count: int = 0
     rejections: list[Rejection] = field(default_factory=list)
     superseded_elsewhere: int = 0
+    warnings: list[str] = field(default_factory=list)  # e.g. formulas read as empty cells
 
     def lines(self) -> list[str]:
         if self.status != "loaded":
             # a refusal names the file, row and column itself
             where = "" if self.message.startswith(self.path) else f"{self.path}: "
             return [f"{self.status}: {where}{self.message}"]
+        warnings = [f"  warning: {w}" for w in self.warnings]
         if self.valid_rows is None:
-            return [f"{self.path}: imported {self.rows:,} rows"]
+            return [f"{self.path}: imported {self.rows:,} rows", *warnings]
         out = [
             f"{self.path}: imported {self.rows:,} rows: {self.valid_rows:,} accepted, "
             f"{self.rejected_rows:,} rejected (load {self.load_id})"
         ]
+        out += warnings
         for rejection in self.rejections:
             out.append(f"  {rejection.line()}")
         if self.rejection_count > len(self.rejections):
@@ -132,6 +135,7 @@ def read_file(
         data, size = _read_file(path, settings)
         result.sha256 = hashlib.sha256(data).hexdigest()
         sheet = read_strings(data, path)
+        result.warnings = sheet.warnings
         del data
         if kind == "catalog":
             typed, hints = parse_catalog(sheet), CATALOG_COLUMNS

@@ -432,16 +432,18 @@ class ParsedFile:
     report_dates: pa.Array
     layout: Layout
     summary_rows: list[int]
+    warnings: list[str] = field(default_factory=list)  # e.g. formulas read as empty cells
 
 
 def parse(data: bytes, file_name: str) -> ParsedFile:
     """Check and type one export; raises FileRejected naming file, row and column."""
     sheet = read_strings(data, file_name, is_header=looks_like_header)
+    warnings = sheet.warnings
     layout = _layout(sheet)
     sheet, summary_rows = _split_summary_rows(sheet, layout)
     typed = type_columns(sheet, layout.spec)
     dates = _report_dates(typed, sheet, layout)
-    return ParsedFile(typed, sheet.row_numbers, dates, layout, summary_rows)
+    return ParsedFile(typed, sheet.row_numbers, dates, layout, summary_rows, warnings)
 
 
 # --- one upload ----------------------------------------------------------------------------
@@ -463,6 +465,7 @@ class UploadResult:
     days_replaced: int = 0
     replaced_from: list[str] = field(default_factory=list)
     summary_rows: list[int] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
     layout: Layout | None = None
     load_id: str | None = None
     started_at: dt.datetime = field(default_factory=ingestion_log.utcnow)
@@ -487,6 +490,8 @@ class UploadResult:
             text += f"; {self.layout.choices()}"
             if self.layout.currency:
                 text += f" [{self.layout.currency}]"
+        for warning in self.warnings:
+            text += f"; warning: {warning.removeprefix(self.file_name + ', ')}"
         return text
 
     def line(self) -> str:
@@ -651,6 +656,7 @@ def upload_file(
 
     result.layout = parsed.layout
     result.summary_rows = parsed.summary_rows
+    result.warnings = parsed.warnings
     days = sorted(set(parsed.report_dates.to_pylist()))
     result.first_day, result.last_day, result.days = days[0], days[-1], len(days)
     result.days_replaced, result.replaced_from = _days_already_loaded(url, client_id, days)
