@@ -364,7 +364,7 @@ def test_file_over_the_size_limit_is_refused_unread(db_url, tmp_path, monkeypatc
     def must_not_read(path):
         raise AssertionError(f"{path} was read")
 
-    monkeypatch.setattr(facebook, "_read_bytes", must_not_read)
+    monkeypatch.setattr(facebook.upload, "_read_bytes", must_not_read)
     # settings from .dlt/config.toml (max_upload_mb = 50)
     [result] = facebook.load(db_url, "globex", [big], echo=lambda _: None)
     assert result.status == "rejected"
