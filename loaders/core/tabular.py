@@ -320,17 +320,22 @@ def type_columns(sheet: RawSheet, spec: list[Column], keep_extra: bool = True) -
         raw = sheet.table.column(index)
         arrays[column.name] = _convert(raw, column, sheet, sheet.headers[index])
     if keep_extra:
-        used = set(positions.values())
-        taken = set(arrays)
-        for index, header in enumerate(sheet.headers):
-            if index in used or not header:
-                continue
-            name = snake_case(header)
-            while name in taken:
-                name += "_extra"
-            taken.add(name)
-            arrays[name] = sheet.table.column(index)
+        arrays.update(extra_columns(sheet, set(positions.values()), set(arrays)))
     return pa.table(arrays)
+
+
+def extra_columns(sheet: RawSheet, used: set[int], taken: set[str]) -> dict[str, pa.ChunkedArray]:
+    """The sheet's columns not at a `used` position, as text under a snake_case name of the
+    header not in `taken`: nothing the vendor sent is lost."""
+    extra: dict[str, pa.ChunkedArray] = {}
+    for index, header in enumerate(sheet.headers):
+        if index in used or not header:
+            continue
+        name = snake_case(header)
+        while name in taken or name in extra:
+            name += "_extra"
+        extra[name] = sheet.table.column(index)
+    return extra
 
 
 def _arrow_type(kind: str) -> pa.DataType:

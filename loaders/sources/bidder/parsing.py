@@ -8,14 +8,15 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from loaders.core.errors import FileRejected
+from loaders.core.hints import column_hints
 from loaders.core.tabular import (
     DECIMAL_TYPE,
     INT,
     TEXT,
     Column,
     RawSheet,
+    extra_columns,
     match_columns,
-    snake_case,
     type_columns,
 )
 
@@ -53,37 +54,26 @@ PARSED = {
 }
 PLAIN_TEXT = ("geography", "device_type", "placement")
 
-_COMMON_LINEAGE = {
-    "source_file": {"data_type": "text", "nullable": False},
-    "source_sha256": {"data_type": "text", "nullable": False},
-    "source_size": {"data_type": "bigint", "nullable": False},
-    "source_row_number": {"data_type": "bigint", "nullable": False},
-    "loaded_at": {"data_type": "timestamp", "nullable": False},
-}
+_COMMON_LINEAGE = column_hints(
+    "source_file text!, source_sha256 text!, source_size bigint!, source_row_number bigint!, "
+    "loaded_at timestamp!"
+)
 
 CATALOG_COLUMNS = {
-    "creative_id": {"data_type": "bigint", "nullable": False},
-    "client_id": {"data_type": "text", "nullable": False},
-    "creative_name": {"data_type": "text", "nullable": True},
-    "campaign_name": {"data_type": "text", "nullable": True},
-    "buyer_seat": {"data_type": "text", "nullable": True},
-    "format": {"data_type": "text", "nullable": True},
-    "destination_url": {"data_type": "text", "nullable": True},
+    **column_hints(
+        "creative_id bigint!, client_id text!, creative_name text, campaign_name text, "
+        "buyer_seat text, format text, destination_url text"
+    ),
     **_COMMON_LINEAGE,
 }
 
 PERFORMANCE_COLUMNS = {
-    "creative_id": {"data_type": "bigint", "nullable": True},
-    "date": {"data_type": "date", "nullable": True},
-    "hour": {"data_type": "bigint", "nullable": True},
-    "geography": {"data_type": "text", "nullable": True},
-    "device_type": {"data_type": "text", "nullable": True},
-    "placement": {"data_type": "text", "nullable": True},
-    "impressions": {"data_type": "bigint", "nullable": True},
-    "clicks": {"data_type": "bigint", "nullable": True},
-    "spend": {"data_type": "decimal", "precision": 38, "scale": 12, "nullable": True},
-    **{f"{name}_text": {"data_type": "text", "nullable": True} for name in PARSED},
-    "row_key": {"data_type": "text", "nullable": False},
+    **column_hints(
+        "creative_id bigint, date date, hour bigint, geography text, device_type text, "
+        "placement text, impressions bigint, clicks bigint, spend decimal"
+    ),
+    **column_hints(", ".join(f"{name}_text text" for name in PARSED)),
+    **column_hints("row_key text!"),
     **_COMMON_LINEAGE,
 }
 
@@ -197,16 +187,9 @@ def parse_performance(sheet: RawSheet) -> tuple[pa.Table, dict[str, str]]:
         **{f"{name}_text": texts[name] for name in PARSED},
     }
     # columns the layout does not know are kept as text so nothing the bidder sent is lost
-    used = set(positions.values())
-    taken = set(ordered) | set(PERFORMANCE_COLUMNS)
-    for index, header in enumerate(sheet.headers):
-        if index in used or not header:
-            continue
-        name = snake_case(header)
-        while name in taken:
-            name += "_extra"
-        taken.add(name)
-        ordered[name] = sheet.table.column(index)
+    ordered.update(
+        extra_columns(sheet, set(positions.values()), set(ordered) | set(PERFORMANCE_COLUMNS))
+    )
     ordered["row_key"] = row_key
     fields = [
         pa.field(name, array.type, nullable=name != "row_key") for name, array in ordered.items()

@@ -8,6 +8,7 @@ import re
 from dataclasses import dataclass
 
 from loaders.core.errors import FileRejected
+from loaders.core.hints import column_hints
 from loaders.core.tabular import (
     DATE,
     DECIMAL,
@@ -106,21 +107,12 @@ LABELS = {
     "clicks_all": "Clicks (all)",
 }
 
-LINEAGE_COLUMNS = {
-    "client_id": {"data_type": "text", "nullable": False},
-    "report_date": {"data_type": "date", "nullable": False},
-    "upload_id": {"data_type": "text", "nullable": False},
-    "source_file_name": {"data_type": "text", "nullable": False},
-    "source_sha256": {"data_type": "text", "nullable": False},
-    "source_size": {"data_type": "bigint", "nullable": False},
-    "source_row_number": {"data_type": "bigint", "nullable": False},
-    "clicks_column": {"data_type": "text", "nullable": False},
-    "conversions_column": {"data_type": "text", "nullable": True},
-    "revenue_column": {"data_type": "text", "nullable": True},
-    "media_cost_column": {"data_type": "text", "nullable": True},
-    "currency_code": {"data_type": "text", "nullable": True},
-    "loaded_at": {"data_type": "timestamp", "nullable": False},
-}
+LINEAGE_COLUMNS = column_hints(
+    "client_id text!, report_date date!, upload_id text!, source_file_name text!, "
+    "source_sha256 text!, source_size bigint!, source_row_number bigint!, clicks_column text!, "
+    "conversions_column text, revenue_column text, media_cost_column text, currency_code text, "
+    "loaded_at timestamp!"
+)
 
 _SPEC_HINTS = {
     TEXT: {"data_type": "text"},
