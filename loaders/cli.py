@@ -5,14 +5,16 @@ Exit codes: 0 success, 1 a failure (one clear line on stderr), 2 bad usage or co
 
 from __future__ import annotations
 
-import datetime as dt
 import logging
 import sys
 from pathlib import Path
 
 import click
 
+from loaders.core.days import resolve_days
 from loaders.core.errors import AdwhError, redact
+from loaders.core.results import incomplete
+from loaders.warehouse.database import embedded_server
 
 log = logging.getLogger("adwh")
 
@@ -31,32 +33,6 @@ def _setup_logging(verbose: bool) -> None:
     root.propagate = False
 
 
-def _parse_day(value: str | None, flag: str) -> dt.date | None:
-    if value is None:
-        return None
-    try:
-        return dt.date.fromisoformat(value)
-    except ValueError:
-        raise click.BadParameter(f"{value!r} is not a date (YYYY-MM-DD)", param_hint=flag) from None
-
-
-def resolve_days(date: str | None, first: str | None, last: str | None) -> list[dt.date]:
-    """--date D, or --from D1 --to D2 (inclusive); neither means yesterday (UTC)."""
-    from loaders.sources.surfside import days_between
-
-    day = _parse_day(date, "--date")
-    start, end = _parse_day(first, "--from"), _parse_day(last, "--to")
-    if day and (start or end):
-        raise click.UsageError("give either --date or --from/--to, not both")
-    if (start is None) != (end is None):
-        raise click.UsageError("--from and --to go together")
-    if day:
-        return [day]
-    if start and end:
-        return days_between(start, end)
-    return [dt.datetime.now(dt.UTC).date() - dt.timedelta(days=1)]
-
-
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
 @click.option("-v", "--verbose", is_flag=True, help="Log progress to stderr.")
 def cli(verbose: bool) -> None:
@@ -72,20 +48,10 @@ def db() -> None:
     """The warehouse database (embedded unless ADWH_DATABASE_URL is set)."""
 
 
-def _embedded():
-    from loaders.core.settings import adwh_home
-    from loaders.warehouse.database import uses_embedded
-    from loaders.warehouse.embedded_pg import EmbeddedPostgres
-
-    if not uses_embedded():
-        return None
-    return EmbeddedPostgres(adwh_home())
-
-
 @db.command("start")
 def db_start() -> None:
     """Start the embedded Postgres (a running one is reused)."""
-    server = _embedded()
+    server = embedded_server()
     if server is None:
         click.echo("ADWH_DATABASE_URL is set: using that server, not starting one")
         return
@@ -97,7 +63,7 @@ def db_start() -> None:
 @db.command("stop")
 def db_stop() -> None:
     """Stop the embedded Postgres."""
-    server = _embedded()
+    server = embedded_server()
     if server is None:
         click.echo("ADWH_DATABASE_URL is set: adwh does not manage that server")
         return
@@ -107,7 +73,7 @@ def db_stop() -> None:
 @db.command("status")
 def db_status() -> None:
     """Show whether the embedded Postgres runs, where, and which binaries it uses."""
-    server = _embedded()
+    server = embedded_server()
     if server is None:
         from loaders.warehouse.database import database_url
 
@@ -194,7 +160,10 @@ def load_surfside(
     days = resolve_days(date, first, last)
     _check_clients(clients, strict)
     results = surfside.load(database_url(), list(clients), days)
-    _exit_on_incomplete(results)
+    problem = incomplete(results, "day")
+    if problem:
+        raise AdwhError(problem)
+    click.echo(f"all {len(results)} day(s) loaded")
 
 
 @load.command("facebook")
@@ -334,16 +303,19 @@ def load_performance(files: tuple[str, ...]) -> None:
     _load_bidder([], list(files))
 
 
-def _exit_on_incomplete(results) -> None:
-    bad = [r for r in results if r.status != "loaded"]
-    if not bad:
-        click.echo(f"all {len(results)} day(s) loaded")
-        return
-    counts: dict[str, int] = {}
-    for r in bad:
-        counts[r.status] = counts.get(r.status, 0) + 1
-    detail = ", ".join(f"{n} {status}" for status, n in sorted(counts.items()))
-    raise AdwhError(f"{len(bad)} of {len(results)} day(s) not loaded ({detail})")
+# --- sources ------------------------------------------------------------------------------------
+
+
+@cli.command("sources")
+def sources_cmd() -> None:
+    """List the source registry (vars.adwh_sources in dbt_project.yml)."""
+    from loaders.core.registry import sources
+
+    click.echo(f"{'source':<12}{'spend basis':<16}{'enabled':<9}staging model")
+    for s in sources():
+        click.echo(
+            f"{s.name:<12}{s.spend_basis:<16}{'yes' if s.enabled else 'no':<9}{s.staging_model}"
+        )
 
 
 # --- dbt ----------------------------------------------------------------------------------------

@@ -324,10 +324,10 @@ def type_columns(sheet: RawSheet, spec: list[Column], keep_extra: bool = True) -
     return pa.table(arrays)
 
 
-def extra_columns(sheet: RawSheet, used: set[int], taken: set[str]) -> dict[str, pa.ChunkedArray]:
-    """The sheet's columns not at a `used` position, as text under a snake_case name of the
-    header not in `taken`: nothing the vendor sent is lost."""
-    extra: dict[str, pa.ChunkedArray] = {}
+def extra_columns(sheet: RawSheet, used: set[int], taken: set[str]) -> dict[str, pa.Array]:
+    """The sheet's columns a spec does not know, as text, named in snake_case (`_extra`
+    appended where a name is `taken`), so nothing a vendor sent is lost."""
+    extra: dict[str, pa.Array] = {}
     for index, header in enumerate(sheet.headers):
         if index in used or not header:
             continue
@@ -359,12 +359,24 @@ def _convert(raw: pa.Array, column: Column, sheet: RawSheet, header: str) -> pa.
         values = pc.if_else(empty, pa.scalar(None, pa.string()), values)
     if column.kind == DATE:
         return _to_date(values, column, sheet, header)
-    if pc.any(pc.match_substring(values, ",")).as_py():
-        thousands = pc.match_substring_regex(values, _THOUSANDS)
-        values = pc.if_else(thousands, pc.replace_substring(values, ",", ""), values)
+    values = strip_thousands(values)
     if column.kind == INT:
         return _to_int(values, sheet, header)
     return _to_decimal(values, sheet, header)
+
+
+def strip_thousands(values: pa.Array) -> pa.Array:
+    """Numbers written with thousands separators in groups of three (`1,234,567.89`) without
+    them; every other value as it was."""
+    if not pc.any(pc.match_substring(values, ",")).as_py():
+        return values
+    thousands = pc.match_substring_regex(values, _THOUSANDS)
+    return pc.if_else(thousands, pc.replace_substring(values, ",", ""), values)
+
+
+def drop_zero_fraction(values: pa.Array) -> pa.Array:
+    """Whole numbers written with a zero fraction (`12.0`, `12.`) as `12`."""
+    return pc.replace_substring_regex(values, _INTEGRAL, r"\1")
 
 
 def _to_int(values: pa.Array, sheet: RawSheet, header: str) -> pa.Array:
@@ -372,7 +384,7 @@ def _to_int(values: pa.Array, sheet: RawSheet, header: str) -> pa.Array:
         return pc.cast(values, pa.int64())
     except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
         pass
-    integral = pc.replace_substring_regex(values, _INTEGRAL, r"\1")
+    integral = drop_zero_fraction(values)
     try:
         return pc.cast(integral, pa.int64())
     except (pa.ArrowInvalid, pa.ArrowNotImplementedError):

@@ -10,7 +10,7 @@ import pyarrow.compute as pc
 
 from loaders.core import ingestion_log
 from loaders.core.errors import AdwhError
-from loaders.core.pipeline import merge_resource, run_arrow, source_pipeline
+from loaders.core.pipeline import ensure_index, merge_resource, run_arrow, source_pipeline
 from loaders.sources.bidder import summary as import_summary
 from loaders.sources.bidder.files import FileResult, read_file
 from loaders.sources.bidder.parsing import CATALOG_COLUMNS, PERFORMANCE_COLUMNS
@@ -38,21 +38,14 @@ def _load_one(pipeline, url: str, run_id: str, result: FileResult, resource, not
             result.load_id = run_arrow(pipeline, resource, tables).load_id
         except AdwhError as exc:
             result.status, result.message, result.rows = "failed", str(exc), 0
-    ingestion_log.record(
+    ingestion_log.record_attempt(
         url,
         run_id,
-        [
-            ingestion_log.LogEntry(
-                source=SOURCE,
-                status=result.status,
-                object_key=result.path,
-                object_version=result.sha256,
-                rows_loaded=result.rows if result.status == "loaded" else None,
-                message=result.message or note,
-                load_id=result.load_id,
-                started_at=result.started_at,
-            )
-        ],
+        SOURCE,
+        result,
+        object_key=result.path,
+        object_version=result.sha256,
+        note=note,
     )
 
 
@@ -142,24 +135,11 @@ def load_performance(
 
 
 def _ensure_indexes(url: str) -> None:
-    from loaders.warehouse.database import connect
-
-    with connect(url) as conn, conn.cursor() as cur:
-        cur.execute(f"select to_regclass('raw_{DATASET}.{PERFORMANCE_TABLE}')")
-        if cur.fetchone()[0] is not None:
-            # the merge deletes stored rows by row_key; the import summary reads the stored
-            # rows of a file's creative-days
-            cur.execute(
-                f"create index if not exists {PERFORMANCE_TABLE}_row_key "
-                f"on raw_{DATASET}.{PERFORMANCE_TABLE} (row_key)"
-            )
-            cur.execute(
-                f"create index if not exists {PERFORMANCE_TABLE}_creative_day "
-                f"on raw_{DATASET}.{PERFORMANCE_TABLE} (creative_id, date)"
-            )
-        cur.execute(f"select to_regclass('raw_{DATASET}.{CATALOG_TABLE}')")
-        if cur.fetchone()[0] is not None:
-            cur.execute(
-                f"create index if not exists {CATALOG_TABLE}_creative_id "
-                f"on raw_{DATASET}.{CATALOG_TABLE} (creative_id)"
-            )
+    performance = f"raw_{DATASET}.{PERFORMANCE_TABLE}"
+    # the merge deletes stored rows by row_key
+    ensure_index(url, performance, f"{PERFORMANCE_TABLE}_row_key", ("row_key",))
+    # the import summary reads the stored rows of a file's creative-days, and the catalog
+    # entries of its creative_ids
+    ensure_index(url, performance, f"{PERFORMANCE_TABLE}_creative_day", ("creative_id", "date"))
+    catalog = f"raw_{DATASET}.{CATALOG_TABLE}"
+    ensure_index(url, catalog, f"{CATALOG_TABLE}_creative_id", ("creative_id",))

@@ -15,8 +15,10 @@ from loaders.core.tabular import (
     TEXT,
     Column,
     RawSheet,
+    drop_zero_fraction,
     extra_columns,
     match_columns,
+    strip_thousands,
     type_columns,
 )
 
@@ -78,7 +80,6 @@ PERFORMANCE_COLUMNS = {
 }
 
 _ARROW_TYPES = {"int": pa.int64(), "date": pa.date32(), "decimal": DECIMAL_TYPE}
-_THOUSANDS = r"^[+-]?\d{1,3}(,\d{3})+(\.\d*)?$"
 _INTEGER = r"^[+-]?\d{1,18}$"
 _DECIMAL = r"^[+-]?(\d{1,26}(\.\d*)?|\.\d+)$"
 _ISO_DATE = r"^\d{4}-\d{2}-\d{2}$"
@@ -95,12 +96,9 @@ def lenient_number(text: pa.Array, kind: str) -> pa.Array:
     Accepted: optional sign, digits, thousands separators in groups of three
     (`1,234,567.89`), and for whole numbers a zero fraction (`12.0`).
     """
-    values = _blank_to_null(text)
-    if pc.any(pc.match_substring(values, ",")).as_py():
-        thousands = pc.match_substring_regex(values, _THOUSANDS)
-        values = pc.if_else(thousands, pc.replace_substring(values, ",", ""), values)
+    values = strip_thousands(_blank_to_null(text))
     if kind == "int":
-        values = pc.replace_substring_regex(values, r"^([+-]?\d+)\.0*$", r"\1")
+        values = drop_zero_fraction(values)
         ok = pc.match_substring_regex(values, _INTEGER)
         return pc.cast(pc.if_else(ok, values, pa.scalar(None, pa.string())), pa.int64())
     ok = pc.match_substring_regex(values, _DECIMAL)

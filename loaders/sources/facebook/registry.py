@@ -150,20 +150,12 @@ def _register(url: str, run_id: str, result: UploadResult) -> None:
                 result.started_at,
             ),
         )
-    ingestion_log.record(
+    ingestion_log.record_attempt(
         url,
         run_id,
-        [
-            ingestion_log.LogEntry(
-                source=SOURCE,
-                status=result.status,
-                client_id=result.client_id,
-                object_key=result.file_name,
-                object_version=result.sha256,
-                rows_loaded=result.rows if loaded else None,
-                message=result.message or None,
-                load_id=result.load_id,
-                started_at=result.started_at,
-            )
-        ],
+        SOURCE,
+        result,
+        client_id=result.client_id,
+        object_key=result.file_name,
+        object_version=result.sha256,
     )

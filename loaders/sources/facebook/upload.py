@@ -16,16 +16,17 @@ from loaders.core.errors import AdwhError, ConfigError, FileRejected
 from loaders.core.pipeline import (
     append_lineage,
     constant,
+    ensure_index,
     merge_resource,
     run_arrow,
     source_pipeline,
 )
+from loaders.core.results import incomplete
 from loaders.sources.facebook.layout import COLUMN_HINTS, LINEAGE_COLUMNS, Layout
 from loaders.sources.facebook.parsing import ParsedFile, parse
 from loaders.sources.facebook.registry import (
     _already_loaded_message,
     _days_already_loaded,
-    _raw_table_exists,
     _register,
     ensure_registry,
 )
@@ -207,14 +208,7 @@ def upload_file(
 
 
 def _ensure_indexes(url: str) -> None:
-    from loaders.warehouse.database import connect
-
-    with connect(url) as conn, conn.cursor() as cur:
-        if _raw_table_exists(cur):
-            cur.execute(
-                f"create index if not exists ad_daily_client_day "
-                f"on {DATASET}.{TABLE} (client_id, report_date)"
-            )
+    ensure_index(url, f"{DATASET}.{TABLE}", "ad_daily_client_day", ("client_id", "report_date"))
 
 
 def load(
@@ -245,14 +239,9 @@ def load(
 
 def raise_on_failures(results: list[UploadResult], echo: Callable[[str], None] = print) -> None:
     """Exit status of a run: a no-op (already loaded) is fine, anything not loaded is not."""
-    bad = [r for r in results if r.status not in ("loaded", "skipped")]
-    if not bad:
-        skipped = sum(r.status == "skipped" for r in results)
-        note = f", {skipped} already loaded before (unchanged)" if skipped else ""
-        echo(f"{len(results) - skipped} file(s) loaded{note}")
-        return
-    counts: dict[str, int] = {}
-    for r in bad:
-        counts[r.status] = counts.get(r.status, 0) + 1
-    detail = ", ".join(f"{n} {status}" for status, n in sorted(counts.items()))
-    raise AdwhError(f"{len(bad)} of {len(results)} file(s) not loaded ({detail})")
+    problem = incomplete(results, "file", ("loaded", "skipped"))
+    if problem:
+        raise AdwhError(problem)
+    skipped = sum(r.status == "skipped" for r in results)
+    note = f", {skipped} already loaded before (unchanged)" if skipped else ""
+    echo(f"{len(results) - skipped} file(s) loaded{note}")
