@@ -4,8 +4,9 @@ Two steps, shared by every file-based source:
 
 1. `read_strings(data, name)` -> `RawSheet`: every cell as text, the header as written, the
    row number of every data row as a spreadsheet shows it (header = row 1). Fully blank rows
-   are dropped. CSV goes through Arrow's reader; XLSX through calamine (xlsx.py: first sheet - or the
-   first whose header the caller accepts - with the header on its first non-empty row).
+   are dropped. CSV goes through Arrow's reader; XLSX through calamine (xlsx.py: the first
+   sheet - or the first whose header the caller accepts - with the header on its first
+   non-empty row; formulas give their cached value).
 2. `type_columns(sheet, spec)` -> Arrow table: header matching ignores case, spaces,
    underscores and dashes; required columns must be present; numbers may carry thousands
    separators; blank numeric cells are NULL (or 0 where a source says so). The first bad
