@@ -119,6 +119,25 @@ def load() -> None:
     """Land source data in the raw_<source> schemas."""
 
 
+strict_option = click.option(
+    "--strict/--no-strict",
+    default=None,
+    help="Refuse the load when a client is not in dbt_project/seeds/clients.csv "
+    "(default: warn and load; config [sources] strict_clients).",
+)
+
+
+def _check_clients(clients, strict: bool | None) -> None:
+    """Warn (or refuse, when strict) before loading for a client the clients seed lacks."""
+    from loaders.core.clients import check_clients
+
+    check_clients(clients, strict, warn=_warn)
+
+
+def _warn(message: str) -> None:
+    click.echo(f"adwh: {message}", err=True)
+
+
 @load.command("surfside")
 @click.option(
     "--client", "clients", multiple=True, required=True, help="Client id (repeat for several)."
@@ -126,14 +145,21 @@ def load() -> None:
 @click.option("--date", "date", help="One day, YYYY-MM-DD (default: yesterday, UTC).")
 @click.option("--from", "first", help="First day of a backfill, YYYY-MM-DD.")
 @click.option("--to", "last", help="Last day of a backfill, YYYY-MM-DD (inclusive).")
+@strict_option
 def load_surfside(
-    clients: tuple[str, ...], date: str | None, first: str | None, last: str | None
+    clients: tuple[str, ...],
+    date: str | None,
+    first: str | None,
+    last: str | None,
+    strict: bool | None,
 ) -> None:
     """Load Surfside daily report files from S3, one day at a time."""
     from loaders.sources import surfside
     from loaders.warehouse.database import database_url
 
-    results = surfside.load(database_url(), list(clients), resolve_days(date, first, last))
+    days = resolve_days(date, first, last)
+    _check_clients(clients, strict)
+    results = surfside.load(database_url(), list(clients), days)
     problem = incomplete(results, "day")
     if problem:
         raise AdwhError(problem)
@@ -148,11 +174,13 @@ def load_surfside(
     is_flag=True,
     help="Load a file again even if the same file (same SHA-256) was loaded for the client.",
 )
-def load_facebook(files: tuple[Path, ...], client: str, force: bool) -> None:
+@strict_option
+def load_facebook(files: tuple[Path, ...], client: str, force: bool, strict: bool | None) -> None:
     """Load Facebook Ads Manager exports (CSV/XLSX), in the order given."""
     from loaders.sources import facebook
     from loaders.warehouse.database import database_url
 
+    _check_clients([client], strict)
     results = facebook.load(database_url(), client, list(files), force=force, echo=click.echo)
     facebook.raise_on_failures(results, echo=click.echo)
 
@@ -180,6 +208,7 @@ def load_facebook(files: tuple[Path, ...], client: str, force: bool) -> None:
     default=None,
     help="Seconds to wait for a report to be ready (default sources.vibe.poll_timeout, 1800).",
 )
+@strict_option
 def load_vibe(
     clients: tuple[str, ...],
     date: str | None,
@@ -188,12 +217,14 @@ def load_vibe(
     force: bool,
     max_wait: float,
     poll_timeout: float | None,
+    strict: bool | None,
 ) -> None:
     """Load Vibe CTV reports (asynchronous API, 15 report creations per hour per key)."""
     from loaders.sources import vibe
     from loaders.warehouse.database import database_url
 
     days = resolve_days(date, first, last)
+    _check_clients(clients, strict)
     outcome = vibe.load(
         database_url(),
         list(clients),
@@ -219,22 +250,30 @@ def load_vibe(
     type=click.Path(dir_okay=False),
     help="Creative catalog (CSV/XLSX) to load first; replaces the catalog of each client in it.",
 )
-def load_bidder(files: tuple[str, ...], catalogs: tuple[str, ...]) -> None:
+@strict_option
+def load_bidder(files: tuple[str, ...], catalogs: tuple[str, ...], strict: bool | None) -> None:
     """Load bidder creative catalogs (--catalog) and import performance files (CSV/XLSX), in
     order, with a summary per file. Bad rows are rejected, not the file: exit 0 unless a file
-    itself was refused (unreadable, missing a required column)."""
+    itself was refused (unreadable, missing a required column). The clients are those the
+    catalog rows name (checked against the clients seed like every source's --client)."""
     if not files and not catalogs:
         raise click.UsageError("give performance FILES and/or --catalog FILE")
-    _load_bidder(list(catalogs), list(files))
+    _load_bidder(list(catalogs), list(files), strict)
 
 
-def _load_bidder(catalogs: list[str], files: list[str]) -> None:
+def _load_bidder(catalogs: list[str], files: list[str], strict: bool | None = None) -> None:
+    from loaders.core.clients import check_clients
     from loaders.sources import bidder
     from loaders.warehouse.database import database_url
 
     url = database_url()
     for catalog in catalogs:
-        result = bidder.load_catalog(url, catalog, echo=click.echo)
+        result = bidder.load_catalog(
+            url,
+            catalog,
+            echo=click.echo,
+            check=lambda clients: check_clients(clients, strict, warn=_warn, what="their rows"),
+        )
         if result.status != "loaded":
             raise AdwhError(f"catalog {catalog} not loaded ({result.status})")
     if files:
