@@ -28,19 +28,6 @@
     cast({{ column }} as {{ dbt.type_string() }})
 {%- endmacro %}
 
-{#- The day `timestamp` falls on in UTC (a timestamp with time zone). -#}
-{% macro utc_date(timestamp) -%}
-    {{ adapter.dispatch('utc_date', 'adwh')(timestamp) }}
-{%- endmacro %}
-
-{% macro postgres__utc_date(timestamp) -%}
-    (({{ timestamp }}) at time zone 'UTC')::date
-{%- endmacro %}
-
-{% macro default__utc_date(timestamp) -%}
-    cast({{ timestamp }} as date)
-{%- endmacro %}
-
 {#- The columns a staging model may require (missing_<column>), and those the fact requires. -#}
 {% macro dq_required_columns() -%}
     {{ return({

@@ -17,10 +17,10 @@ downstream_rows as (
         client_id,
         source,
         date_day,
-        source_row_count as row_count
-        {%- for measure in measures %},
-        {{ measure }}
+        {%- for measure in measures %}
+            {{ measure }},
         {%- endfor %}
+        source_row_count as row_count
     from {{ ref('fact_daily_metrics') }}
     union all
     -- a malformed measure is NULL in the quarantine, as it is in raw
@@ -28,10 +28,10 @@ downstream_rows as (
         client_id,
         source,
         date_day,
-        1 as row_count
-        {%- for measure in measures %},
-        {{ measure }}
+        {%- for measure in measures %}
+            {{ measure }},
         {%- endfor %}
+        1 as row_count
     from {{ ref('dq_quarantine') }}
 ),
 
@@ -40,10 +40,10 @@ downstream as (
         client_id,
         source,
         date_day,
-        sum(row_count) as row_count
-        {%- for measure in measures %},
-        coalesce(sum({{ measure }}), 0) as {{ measure }}
+        {%- for measure in measures %}
+            coalesce(sum({{ measure }}), 0) as {{ measure }},
         {%- endfor %}
+        sum(row_count) as row_count
     from downstream_rows
     group by 1, 2, 3
 )
@@ -52,12 +52,12 @@ select
     coalesce(raw_totals.client_id, downstream.client_id) as client_id,
     coalesce(raw_totals.source, downstream.source) as source,
     coalesce(raw_totals.date_day, downstream.date_day) as date_day,
+    {%- for measure in measures %}
+        raw_totals.{{ measure }} as raw_{{ measure }},
+        downstream.{{ measure }} as downstream_{{ measure }},
+    {%- endfor %}
     raw_totals.row_count as raw_rows,
     downstream.row_count as downstream_rows
-    {%- for measure in measures %},
-    raw_totals.{{ measure }} as raw_{{ measure }},
-    downstream.{{ measure }} as downstream_{{ measure }}
-    {%- endfor %}
 from raw_totals
 full outer join downstream
     on
@@ -67,5 +67,5 @@ full outer join downstream
 where
     raw_totals.row_count is distinct from downstream.row_count
     {%- for measure in measures %}
-    or raw_totals.{{ measure }} is distinct from downstream.{{ measure }}
+        or raw_totals.{{ measure }} is distinct from downstream.{{ measure }}
     {%- endfor %}

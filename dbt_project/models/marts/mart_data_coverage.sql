@@ -1,4 +1,4 @@
-{{ config(indexes=[{'columns': ['client_id', 'source', 'date_day'], 'unique': true}]) }}
+{{ config(indexes=table_indexes([{'columns': ['client_id', 'source', 'date_day'], 'unique': true}])) }}
 
 {#- Client x source x day with what happened, for every enabled source of the registry (var
     adwh_sources), so a dashboard shows a gap as a gap and not as a zero. Days run from the
@@ -52,9 +52,7 @@ grid as (
     select spans.client_id, spans.source, series.day::date as date_day
     from spans
     inner join client_newest on spans.client_id = client_newest.client_id
-    cross join lateral generate_series(
-        spans.first_day, client_newest.newest_day, interval '1 day'
-    ) as series (day)
+    {{ day_series_join('spans.first_day', 'client_newest.newest_day', 'series') }}
 )
 
 select

@@ -1,8 +1,8 @@
 {#- Bidder performance rows in the common shape, flagged with the validation rules.
 
     - client and campaign come from the creative catalog (stg_bidder__creatives);
-    - the reported spend is the cost truth (seeds/source_spend_basis.csv: reported_cost), so it
-      is media_cost here and becomes spend in int_daily_performance__priced;
+    - the reported spend is the cost truth (spend basis reported_cost in the source registry,
+      var adwh_sources), so it is media_cost here and becomes spend in int_daily_performance__priced;
     - country_code / device_type carry the breakdown (NULL = not broken down);
     - a malformed cell is NULL in the typed raw column and breaks `malformed_<column>`;
     - one creative-day is counted from one breakdown only: rows of a coarser breakdown than the
