@@ -12,27 +12,20 @@ with raw_totals as (
     {%- endfor %}
 ),
 
+-- a malformed measure is NULL in the quarantine, as it is in raw
 downstream_rows as (
-    select
-        client_id,
-        source,
-        date_day,
-        {%- for measure in measures %}
-            {{ measure }},
-        {%- endfor %}
-        source_row_count as row_count
-    from {{ ref('fact_daily_metrics') }}
-    union all
-    -- a malformed measure is NULL in the quarantine, as it is in raw
-    select
-        client_id,
-        source,
-        date_day,
-        {%- for measure in measures %}
-            {{ measure }},
-        {%- endfor %}
-        1 as row_count
-    from {{ ref('dq_quarantine') }}
+    {%- for model, row_count in [('fact_daily_metrics', 'source_row_count'), ('dq_quarantine', '1')] %}
+        select
+            client_id,
+            source,
+            date_day,
+            {%- for measure in measures %}
+                {{ measure }},
+            {%- endfor %}
+            {{ row_count }} as row_count
+        from {{ ref(model) }}
+        {% if not loop.last %}union all{% endif %}
+    {%- endfor %}
 ),
 
 downstream as (
