@@ -1,4 +1,4 @@
-{{ config(indexes=[{'columns': ['client_id', 'date_day']}]) }}
+{{ config(indexes=table_indexes([{'columns': ['client_id', 'date_day']}])) }}
 
 {#- One row per client x source x day present in fact_daily_metrics: what each partition holds
     and its input fingerprint. Downstream incremental marts compare these fingerprints to

@@ -6,10 +6,10 @@
         on_schema_change='fail',
         pre_hook="{{ replace_changed_partitions(
             country_changed_client_days_sql(this), ['client_id', 'date_day']) }}",
-        indexes=[
+        indexes=table_indexes([
             {'columns': ['entity_type', 'entity_id', 'date_day', 'country_code']},
             {'columns': ['client_id', 'date_day']},
-        ],
+        ]),
     )
 }}
 
@@ -88,14 +88,7 @@ by_country as (
             client_id,
             date_day,
             country as country_code,
-            sum(impressions) as impressions,
-            sum(clicks) as clicks,
-            sum(conversions) as conversions,
-            sum(conversion_revenue) as conversion_revenue,
-            sum(media_cost) as media_cost,
-            sum(spend) as spend,
-            sum(video_starts) as video_starts,
-            sum(video_completions) as video_completions
+            {{ summed_measures() }}
         from valid_rows
         group by {{ level.id }}, client_id, date_day, country
         {% if not loop.last %}union all{% endif %}
@@ -110,14 +103,7 @@ totals as (
             client_id,
             date_day,
             'ALL'::text as country_code,
-            sum(impressions) as impressions,
-            sum(clicks) as clicks,
-            sum(conversions) as conversions,
-            sum(conversion_revenue) as conversion_revenue,
-            sum(media_cost) as media_cost,
-            sum(spend) as spend,
-            sum(video_starts) as video_starts,
-            sum(video_completions) as video_completions
+            {{ summed_measures() }}
         from day_totals
         group by {{ level.id }}, client_id, date_day
         {% if not loop.last %}union all{% endif %}
@@ -129,14 +115,7 @@ country_sums as (
         entity_type,
         entity_id,
         date_day,
-        sum(impressions) as impressions,
-        sum(clicks) as clicks,
-        sum(conversions) as conversions,
-        sum(conversion_revenue) as conversion_revenue,
-        sum(media_cost) as media_cost,
-        sum(spend) as spend,
-        sum(video_starts) as video_starts,
-        sum(video_completions) as video_completions
+        {{ summed_measures() }}
     from by_country
     group by entity_type, entity_id, date_day
 ),
