@@ -77,6 +77,11 @@ raw_bidder as (
     group by 1, 2, 3
 ),
 
+-- media buy x day keys, client through the media buys (macros/sources/partner.sql)
+raw_partner as (
+    {{ raw_totals__partner() }}
+),
+
 raw_totals as (
     select * from raw_surfside
     union all
@@ -85,6 +90,8 @@ raw_totals as (
     select * from raw_vibe
     union all
     select * from raw_bidder
+    union all
+    select * from raw_partner
 ),
 
 fact_totals as (

@@ -4,6 +4,7 @@
     'stg_facebook__ad_daily',
     'stg_vibe__daily_performance',
     'stg_bidder__creative_performance',
+    'stg_partner__daily_metrics',
 ] -%}
 
 {% for model in staging_models %}
