@@ -144,7 +144,5 @@ def demo_step(url: str, window: list[dt.date], echo: Callable[[str], None]) -> N
             f"\n== Partner warehouse: {len(days)} days x {len(DEMO_BUYS)} media buys for "
             f"{DEMO_CLIENT} from a Postgres stand-in of the partner's Snowflake"
         )
-        settings = PartnerSettings(
-            credentials=partner_url.replace("postgresql://", "postgresql+psycopg2://")
-        )
+        settings = PartnerSettings(credentials=partner_url)
         partner.load(url, None, settings=settings, echo=lambda line: echo("   " + line))

@@ -198,7 +198,13 @@ def vibe_step(url: str, s3: LocalS3, window: list[dt.date], echo: Callable) -> N
         )
 
 
-STEPS: list[Callable] = [surfside_step, facebook_step, vibe_step, bidder_step]
+def partner_step(url: str, s3: LocalS3, window: list[dt.date], echo: Callable) -> None:
+    from loaders.demo.partner_demo import demo_step
+
+    demo_step(url, window, echo)
+
+
+STEPS: list[Callable] = [surfside_step, facebook_step, vibe_step, bidder_step, partner_step]
 
 
 # --- summary ------------------------------------------------------------------------------------

@@ -42,6 +42,7 @@ class PartnerOutcome:
     load_id: str | None
     clients: list[str] | None
     log_entries: list[ingestion_log.LogEntry] = field(default_factory=list)
+    seconds: dict[str, float] = field(default_factory=dict)  # extract, normalize, load
 
     @property
     def rows(self) -> int:
@@ -148,12 +149,15 @@ def _run(url, engine, settings, clients, first, last, started) -> PartnerOutcome
                 f"client(s) {', '.join(missing)} have no media buys in "
                 f"{settings.where(settings.media_buys_table)} (clients there: {known})"
             )
+    seconds: dict[str, float] = {}
     with source_pipeline(SOURCE, url) as pipeline:
+        clock = time.perf_counter()
         windows = _attempts(
             settings, lambda: _extract(pipeline, engine, metadata, settings, buys, first, last)
         )
-        load_id = _normalize_and_load(pipeline)
-    outcome = PartnerOutcome(windows, buys_table.num_rows, load_id, clients)
+        seconds["extract"] = time.perf_counter() - clock
+        load_id = _normalize_and_load(pipeline, seconds)
+    outcome = PartnerOutcome(windows, buys_table.num_rows, load_id, clients, seconds=seconds)
     outcome.log_entries = _log_entries(outcome, buys, first, last, started, settings)
     return outcome
 
@@ -182,12 +186,16 @@ def _extract(pipeline, engine, metadata, settings, buys, first, last):
     return windows
 
 
-def _normalize_and_load(pipeline) -> str | None:
+def _normalize_and_load(pipeline, seconds: dict[str, float]) -> str | None:
     from dlt.pipeline.exceptions import PipelineStepFailed
 
     try:
+        clock = time.perf_counter()
         pipeline.normalize()
+        seconds["normalize"] = time.perf_counter() - clock
+        clock = time.perf_counter()
         info = pipeline.load()
+        seconds["load"] = time.perf_counter() - clock
     except PipelineStepFailed as exc:
         pipeline.drop_pending_packages()
         raise AdwhError(

@@ -143,13 +143,14 @@ def create_engine(settings: PartnerSettings):
     import sqlalchemy as sa
     from sqlalchemy.exc import ArgumentError, NoSuchModuleError
 
-    register_url_secret(settings.credentials)
-    scheme = settings.credentials.split("://", 1)[0]
+    url = normalise_url(settings.credentials)
+    register_url_secret(url)
+    scheme = url.split("://", 1)[0]
     kwargs: dict = {"pool_pre_ping": True}
     if scheme.startswith("postgresql"):
         kwargs["connect_args"] = {"connect_timeout": settings.connect_timeout}
     try:
-        return sa.create_engine(settings.credentials, **kwargs)
+        return sa.create_engine(url, **kwargs)
     except NoSuchModuleError:
         hint = " (pip install 'adwh[snowflake]')" if scheme.startswith("snowflake") else ""
         raise ConfigError(
