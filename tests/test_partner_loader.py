@@ -86,8 +86,10 @@ def partner_env(server_url):
         yield {"src": src, "wh": wh, "imps": imps, "vids": vids, "cfg": settings_for(src)}
 
 
-def test_window_restates_deletes_and_leaves_older_days_alone(partner_env):
-    src, wh, imps, vids, cfg = (partner_env[k] for k in ("src", "wh", "imps", "vids", "cfg"))
+@pytest.mark.parametrize("copy_reads", [True, False], ids=["copy", "row-fetch"])
+def test_window_restates_deletes_and_leaves_older_days_alone(partner_env, copy_reads):
+    src, wh, imps, vids = (partner_env[k] for k in ("src", "wh", "imps", "vids"))
+    cfg = settings_for(src, copy_reads=copy_reads)  # row-fetch: the path Snowflake takes
     outcome, _ = sync(wh, cfg)
     assert outcome.windows["impressions"].start is None  # first sync: whole history
     assert raw(wh) == (imps, vids)

@@ -23,6 +23,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from loaders.core.pipeline import constant
+from loaders.sources.partner.copy_loader import copy_loader_class
 from loaders.sources.partner.settings import PartnerSettings
 from loaders.sources.partner.tables import partner_table, renamed
 
@@ -211,6 +212,7 @@ def metrics_resource(
         table_adapter_callback=lambda t: renamed(t, raw_name, settings),
         query_adapter_callback=adapt_query,
         write_disposition={"disposition": "merge", "strategy": "delete-insert"},
+        table_loader_class=copy_loader_class() if settings.copy_reads else None,
     ).with_name(raw_name)
 
     def tag(batch):

@@ -35,6 +35,9 @@ class PartnerSettings:
     # the partner's column names where they differ from ours: {our name: their name}
     columns: dict[str, str] = field(default_factory=dict)
     chunk_size: int = 50_000
+    # a Postgres partner is read with COPY (copy_loader.py); false: dlt's row fetch, the path
+    # every other warehouse (Snowflake) takes
+    copy_reads: bool = True
     max_attempts: int = 3
     retry_backoff: float = 2.0
     connect_timeout: int = 30
@@ -121,6 +124,7 @@ def load_settings() -> PartnerSettings:
         start_date=_as_date(get("start_date"), "start_date"),
         columns={str(k): str(v) for k, v in columns.items()},
         chunk_size=int(number("chunk_size", 50_000, 1)),
+        copy_reads=str(get("copy_reads", True)).lower() not in ("false", "0", "no"),
         max_attempts=int(number("max_attempts", 3, 1)),
         retry_backoff=number("retry_backoff", 2.0, 0),
         connect_timeout=int(number("connect_timeout", 30, 1)),
