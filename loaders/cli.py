@@ -283,6 +283,26 @@ def _load_bidder(catalogs: list[str], files: list[str], strict: bool | None = No
             raise AdwhError(f"{len(refused)} of {len(results)} file(s) not imported")
 
 
+@load.command("partner")
+@click.option(
+    "--client", "clients", multiple=True, help="Client id (repeat for several; default: all)."
+)
+@click.option("--from", "first", help="First day of a backfill, YYYY-MM-DD.")
+@click.option("--to", "last", help="Last day of a backfill, YYYY-MM-DD (inclusive).")
+def load_partner(clients: tuple[str, ...], first: str | None, last: str | None) -> None:
+    """Sync the partner warehouse's platform-buy metrics: the restatement window
+    (sources.partner.lookback_days) is read again and replaced; --from/--to backfill a range
+    without moving the incremental state."""
+    from loaders.sources import partner
+    from loaders.warehouse.database import database_url
+
+    if (first is None) != (last is None):
+        raise click.UsageError("--from and --to go together")
+    start, end = _parse_day(first, "--from"), _parse_day(last, "--to")
+    outcome = partner.load(database_url(), list(clients) or None, start, end, echo=click.echo)
+    click.echo(f"partner: {outcome.rows:,} metric rows loaded")
+
+
 def _deprecated(old: str, new: str) -> None:
     click.echo(f"adwh: `adwh load {old}` is deprecated; use `adwh load {new}`", err=True)
 
