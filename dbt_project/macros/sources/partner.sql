@@ -65,3 +65,27 @@
         on raw_keys.buy_key = media_buys.media_buy_id
     group by media_buys.client_id, nullif(raw_keys.day_key, {{ partner_no_day() }})
 {%- endmacro %}
+
+{#- The partner's own validation rules (macros/data_quality.sql). -#}
+{% macro dq_rules__partner(relation) -%}
+    {{ return([
+        {'code': 'unknown_media_buy',
+         'condition': 'media_buy_entries is null',
+         'offending': dbt.concat(["'media_buy_id='", "coalesce(media_buy_id, 'NULL')",
+                                  "' is not in media_buys'"])},
+        {'code': 'ambiguous_media_buy',
+         'condition': 'media_buy_entries > 1',
+         'offending': dbt.concat(["'media_buy_id='", 'media_buy_id', "' is listed '",
+                                  dbt.cast('media_buy_entries', dbt.type_string()), "' times in media_buys'"])},
+        {'code': 'duplicate_media_buy_day',
+         'condition': 'impression_rows > 1 or video_rows > 1',
+         'offending': dbt.concat(["'impressions rows='",
+                                  dbt.cast('coalesce(impression_rows, 0)', dbt.type_string()),
+                                  "', videos rows='",
+                                  dbt.cast('coalesce(video_rows, 0)', dbt.type_string())])},
+        {'code': 'video_completions_exceed_starts',
+         'condition': 'video_completions > video_starts',
+         'offending': dbt.concat(["'video_completions='", dq_value('video_completions'),
+                                  "', video_starts='", dq_value('video_starts')])},
+    ]) }}
+{%- endmacro %}

@@ -10,22 +10,11 @@
     - blank measures count as 0; a key reported twice on a side is quarantined, not summed
       silently. -#}
 
-{%- set checks = [
-    {'code': 'unknown_media_buy',
-     'condition': 'media_buy_entries is null',
-     'offending': "'media_buy_id=' || coalesce(media_buy_id, 'NULL') || ' is not in media_buys'"},
-    {'code': 'ambiguous_media_buy',
-     'condition': 'media_buy_entries > 1',
-     'offending': "'media_buy_id=' || media_buy_id || ' is listed ' || media_buy_entries || ' times in media_buys'"},
-    {'code': 'duplicate_media_buy_day',
-     'condition': 'impression_rows > 1 or video_rows > 1',
-     'offending': "'impressions rows=' || coalesce(impression_rows, 0) || ', videos rows=' || coalesce(video_rows, 0)"},
-] + standard_dq_checks() + [
-    {'code': 'video_completions_exceed_starts',
-     'condition': 'video_completions > video_starts',
-     'offending': "'video_completions=' || " ~ dq_value('video_completions')
-        ~ " || ', video_starts=' || " ~ dq_value('video_starts')},
-] %}
+{#- the partner's own rules first (macros/sources/partner.sql), then the standard ones -#}
+{%- set rules = dq_rules(
+    ['unknown_media_buy', 'ambiguous_media_buy', 'duplicate_media_buy_day']
+    + standard_rule_codes() + ['video_completions_exceed_starts']
+) %}
 
 with impressions as (
     select
@@ -127,5 +116,5 @@ standardised as (
 
 select
     standardised.*,
-    {{ dq_columns(checks) }}
+    {{ dq_columns(rules) }}
 from standardised
