@@ -21,6 +21,8 @@
         ('currency_code', 'text'),
         ('video_starts', 'bigint'),
         ('video_completions', 'bigint'),
+        ('trials', 'numeric(38, 12)'),
+        ('purchases', 'numeric(38, 12)'),
         ('country_code', 'text'),
         ('device_type', 'text'),
         ('source_file', 'text'),
@@ -31,4 +33,11 @@
         ('offending_values', 'text'),
         ('is_valid', 'boolean'),
     ]) }}
+{%- endmacro %}
+
+{#- Columns of the common grain a staging model may leave out, and the value it then gets:
+    only sources that report trials and purchases (Meta) carry them; for the others they are 0.
+    The union checks each staging relation's columns (as built) to know. -#}
+{% macro optional_grain_defaults() -%}
+    {{ return({'trials': '0', 'purchases': '0'}) }}
 {%- endmacro %}

@@ -24,5 +24,5 @@
 {#- The additive measures every fact and mart carries, in order. -#}
 {% macro additive_measures() -%}
     {{ return(['impressions', 'clicks', 'conversions', 'conversion_revenue', 'media_cost',
-               'spend', 'video_starts', 'video_completions']) }}
+               'spend', 'video_starts', 'video_completions', 'trials', 'purchases']) }}
 {%- endmacro %}

@@ -77,6 +77,10 @@ raw_bidder as (
     group by 1, 2, 3
 ),
 
+raw_meta as (
+    {{ raw_totals__meta() }}
+),
+
 raw_totals as (
     select * from raw_surfside
     union all
@@ -85,6 +89,8 @@ raw_totals as (
     select * from raw_vibe
     union all
     select * from raw_bidder
+    union all
+    select * from raw_meta
 ),
 
 fact_totals as (

@@ -61,6 +61,8 @@ aggregated as (
         sum(spend)::numeric(38, 12) as spend,
         sum(video_starts)::bigint as video_starts,
         sum(video_completions)::bigint as video_completions,
+        sum(trials)::numeric(38, 12) as trials,
+        sum(purchases)::numeric(38, 12) as purchases,
         max(currency_code) as currency_code,
         max(spend_basis) as spend_basis,
         max(cpm_rate) as cpm_rate,

@@ -57,9 +57,14 @@ geo_rows as materialized (
         priced.media_cost,
         priced.spend,
         priced.video_starts,
-        priced.video_completions
+        priced.video_completions,
+        priced.trials,
+        priced.purchases
     from {{ ref('int_daily_performance__priced') }} as priced
     where priced.country_code is not null
+    union all
+    -- Meta's ad x day x country rows: a country breakdown of its fact rows
+    select * from ({{ country_rows__meta(ref('fact_daily_metrics')) }}) as meta_countries
 ),
 
 -- the entity-day totals, from the fact: what the geography rows do not cover becomes ZZ
@@ -95,7 +100,9 @@ by_country as (
             sum(media_cost) as media_cost,
             sum(spend) as spend,
             sum(video_starts) as video_starts,
-            sum(video_completions) as video_completions
+            sum(video_completions) as video_completions,
+            sum(trials) as trials,
+            sum(purchases) as purchases
         from valid_rows
         group by {{ level.id }}, client_id, date_day, country
         {% if not loop.last %}union all{% endif %}
@@ -117,7 +124,9 @@ totals as (
             sum(media_cost) as media_cost,
             sum(spend) as spend,
             sum(video_starts) as video_starts,
-            sum(video_completions) as video_completions
+            sum(video_completions) as video_completions,
+            sum(trials) as trials,
+            sum(purchases) as purchases
         from day_totals
         group by {{ level.id }}, client_id, date_day
         {% if not loop.last %}union all{% endif %}
@@ -136,7 +145,9 @@ country_sums as (
         sum(media_cost) as media_cost,
         sum(spend) as spend,
         sum(video_starts) as video_starts,
-        sum(video_completions) as video_completions
+        sum(video_completions) as video_completions,
+        sum(trials) as trials,
+        sum(purchases) as purchases
     from by_country
     group by entity_type, entity_id, date_day
 ),
@@ -214,7 +225,9 @@ measured as (
         with_totals.media_cost::numeric(38, 12) as media_cost,
         with_totals.spend::numeric(38, 12) as spend,
         with_totals.video_starts::bigint as video_starts,
-        with_totals.video_completions::bigint as video_completions
+        with_totals.video_completions::bigint as video_completions,
+        with_totals.trials::numeric(38, 12) as trials,
+        with_totals.purchases::numeric(38, 12) as purchases
     from with_totals
     inner join entities
         on

@@ -8,11 +8,17 @@ with source_rows as (
     select raw_rows.* from {{ source_or_empty('facebook', 'ad_daily') }} as raw_rows
 ),
 
+-- client-days the Meta Marketing API delivered: its rows count, the uploads' are superseded
+api_days as (
+    select distinct api_rows.client_id, api_rows.report_date
+    from {{ source_or_empty('meta', 'ad_daily') }} as api_rows
+),
+
 standardised as (
     select
         'facebook'::text as source,
-        client_id,
-        report_date as date_day,
+        source_rows.client_id,
+        source_rows.report_date as date_day,
         nullif(trim(campaign_name), '') as campaign_name,
         nullif(trim(ad_set_name), '') as strategy_name,
         nullif(trim(ad_name), '') as placement_name,
@@ -42,14 +48,23 @@ standardised as (
         clicks_column,
         conversions_column,
         revenue_column,
-        media_cost_column
+        media_cost_column,
+        api_days.client_id is not null as is_superseded_by_api
     from source_rows
+    left join api_days
+        on
+            source_rows.client_id = api_days.client_id
+            and source_rows.report_date = api_days.report_date
 )
 
 {%- set checks = standard_dq_checks() + [{
     'code': 'reach_exceeds_impressions',
     'condition': 'reach > impressions',
     'offending': "'reach=' || reach || ', impressions=' || impressions"
+}, {
+    'code': 'superseded_by_api',
+    'condition': 'is_superseded_by_api',
+    'offending': "'the Meta API delivered client ' || client_id || ' on ' || date_day"
 }] %}
 
 select
