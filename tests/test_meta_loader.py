@@ -299,3 +299,15 @@ def test_timeouts_resets_and_high_usage_are_survived(db_url, caplog):
     assert outcome.problem() is None
     assert "usage at 90%" in caplog.text
     assert "ReadTimeout" in caplog.text
+
+
+def test_the_demo_step_loads_its_days_through_the_stand_in(db_url):
+    from loaders.demo import meta_demo
+
+    window = [TODAY - dt.timedelta(days=i) for i in range(30, 0, -1)]
+    lines: list[str] = []
+    meta_demo.demo_step(db_url, window, lines.append)
+    assert "7 days loaded" in lines[-1]
+    assert query(db_url, "select count(distinct report_date), count(*) from raw_meta.ad_daily") == [
+        (7, 7 * len(meta_demo.ADS))
+    ]

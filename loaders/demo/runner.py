@@ -14,8 +14,8 @@ from collections.abc import Callable
 
 import click
 
+from loaders.demo import meta_demo, vibe_stub
 from loaders.demo import surfside_sample as sample_data
-from loaders.demo import vibe_stub
 from loaders.demo.bidder_sample import demo_step as bidder_step
 from loaders.demo.local_s3 import LOCAL_KEY_ID, LOCAL_SECRET, LocalS3, local_s3
 from loaders.sources import surfside, vibe
@@ -328,6 +328,7 @@ def run(days: int = 30, echo: Callable = click.echo, allow_external: bool = Fals
     with local_s3() as s3:
         for step in STEPS:
             step(url, s3, window, echo)
+    meta_demo.demo_step(url, window, echo)
     echo("\n== dbt build (seeds, models, tests)")
     run_dbt(["build"], url)
     print_summary(url, echo)
