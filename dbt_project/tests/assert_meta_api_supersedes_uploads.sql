@@ -26,7 +26,7 @@ quarantined as (
 select client_id, date_day, 'both sources in the fact' as problem
 from fact_days
 union all
-select superseded.client_id, superseded.date_day, 'superseded row not quarantined'
+select superseded.client_id, superseded.date_day, 'superseded row not quarantined' as problem
 from superseded
 left join quarantined
     on

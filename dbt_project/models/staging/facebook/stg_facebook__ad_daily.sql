@@ -17,8 +17,8 @@ api_days as (
 standardised as (
     select
         'facebook'::text as source,
-        source_rows.client_id,
-        source_rows.report_date as date_day,
+        client_id,
+        report_date as date_day,
         nullif(trim(campaign_name), '') as campaign_name,
         nullif(trim(ad_set_name), '') as strategy_name,
         nullif(trim(ad_name), '') as placement_name,
@@ -49,12 +49,13 @@ standardised as (
         conversions_column,
         revenue_column,
         media_cost_column,
-        api_days.client_id is not null as is_superseded_by_api
+        exists(
+            select 1 from api_days
+            where
+                api_days.client_id = source_rows.client_id
+                and api_days.report_date = source_rows.report_date
+        ) as is_superseded_by_api
     from source_rows
-    left join api_days
-        on
-            source_rows.client_id = api_days.client_id
-            and source_rows.report_date = api_days.report_date
 )
 
 {%- set checks = standard_dq_checks() + [{
