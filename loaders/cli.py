@@ -241,6 +241,62 @@ def load_vibe(
     click.echo(f"all {len(outcome.results)} day(s) loaded or up to date")
 
 
+@load.command("meta")
+@click.option(
+    "--client", "clients", multiple=True, required=True, help="Client id (repeat for several)."
+)
+@click.option(
+    "--date",
+    "date",
+    help="Day D, YYYY-MM-DD (default: yesterday, UTC); re-fetches the attribution lookback "
+    "(28 days) ending on D.",
+)
+@click.option("--from", "first", help="First day of a backfill, YYYY-MM-DD.")
+@click.option("--to", "last", help="Last day of a backfill, YYYY-MM-DD (inclusive).")
+@click.option(
+    "--max-wait",
+    type=click.FloatRange(min=0),
+    default=0,
+    show_default=True,
+    help="Seconds the run may wait for Meta to restore access before leaving days pending.",
+)
+@click.option(
+    "--poll-timeout",
+    type=click.FloatRange(min=0),
+    default=None,
+    help="Seconds to wait for a report job (default sources.meta.poll_timeout, 1800).",
+)
+@strict_option
+def load_meta(
+    clients: tuple[str, ...],
+    date: str | None,
+    first: str | None,
+    last: str | None,
+    max_wait: float,
+    poll_timeout: float | None,
+    strict: bool | None,
+) -> None:
+    """Load Meta ad insights (Marketing API async jobs: ad x day, and ad x day x country)."""
+    from loaders.sources import meta
+    from loaders.warehouse.database import database_url
+
+    days = resolve_days(date, first, last)
+    _check_clients(clients, strict)
+    outcome = meta.load(
+        database_url(),
+        list(clients),
+        days,
+        refetch=not (first or last),
+        max_wait=max_wait,
+        poll_timeout=poll_timeout,
+        echo=click.echo,
+    )
+    problem = outcome.problem()
+    if problem:
+        raise AdwhError(problem)
+    click.echo(f"all {len(outcome.results)} day(s) loaded")
+
+
 @load.command("bidder")
 @click.argument("files", nargs=-1, type=click.Path(dir_okay=False))
 @click.option(
@@ -289,7 +345,10 @@ def _load_bidder(catalogs: list[str], files: list[str], strict: bool | None = No
 )
 @click.option("--from", "first", help="First day of a backfill, YYYY-MM-DD.")
 @click.option("--to", "last", help="Last day of a backfill, YYYY-MM-DD (inclusive).")
-def load_partner(clients: tuple[str, ...], first: str | None, last: str | None) -> None:
+@strict_option
+def load_partner(
+    clients: tuple[str, ...], first: str | None, last: str | None, strict: bool | None
+) -> None:
     """Sync the partner warehouse's platform-buy metrics: the restatement window
     (sources.partner.lookback_days) is read again and replaced; --from/--to backfill a range
     without moving the incremental state."""
@@ -298,7 +357,10 @@ def load_partner(clients: tuple[str, ...], first: str | None, last: str | None) 
 
     if (first is None) != (last is None):
         raise click.UsageError("--from and --to go together")
-    start, end = _parse_day(first, "--from"), _parse_day(last, "--to")
+    from loaders.core.days import parse_day
+
+    start, end = parse_day(first, "--from"), parse_day(last, "--to")
+    _check_clients(clients, strict)
     outcome = partner.load(database_url(), list(clients) or None, start, end, echo=click.echo)
     click.echo(f"partner: {outcome.rows:,} metric rows loaded")
 

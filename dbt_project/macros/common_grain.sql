@@ -22,6 +22,8 @@
         ('currency_code', dbt.type_string()),
         ('video_starts', dbt.type_bigint()),
         ('video_completions', dbt.type_bigint()),
+        ('trials', 'numeric(38, 12)'),
+        ('purchases', 'numeric(38, 12)'),
         ('country_code', dbt.type_string()),
         ('device_type', dbt.type_string()),
         ('source_file', dbt.type_string()),
@@ -32,4 +34,11 @@
         ('offending_values', dbt.type_string()),
         ('is_valid', dbt.type_boolean()),
     ]) }}
+{%- endmacro %}
+
+{#- Columns of the common grain a staging model may leave out, and the value it then gets:
+    only sources that report trials and purchases (Meta) carry them; for the others they are 0.
+    The union checks each staging relation's columns (as built) to know. -#}
+{% macro optional_grain_defaults() -%}
+    {{ return({'trials': '0', 'purchases': '0'}) }}
 {%- endmacro %}

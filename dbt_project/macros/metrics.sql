@@ -24,7 +24,7 @@
 {#- The additive measures every fact and mart carries, in order. -#}
 {% macro additive_measures() -%}
     {{ return(['impressions', 'clicks', 'conversions', 'conversion_revenue', 'media_cost',
-               'spend', 'video_starts', 'video_completions']) }}
+               'spend', 'video_starts', 'video_completions', 'trials', 'purchases']) }}
 {%- endmacro %}
 
 {#- The stored type of an additive measure: counts are whole numbers. -#}

@@ -43,5 +43,10 @@
         'code': 'reach_exceeds_impressions',
         'condition': 'reach > impressions',
         'offending': dbt.concat(["'reach='", 'reach', "', impressions='", 'impressions'])
+    }, {
+        'code': 'superseded_by_api',
+        'condition': 'is_superseded_by_api',
+        'offending': dbt.concat(["'the Meta API delivered client '", 'client_id', "' on '",
+                                 dbt.cast('date_day', dbt.type_string())])
     }]) }}
 {%- endmacro %}

@@ -57,9 +57,14 @@ geo_rows as materialized (
         priced.media_cost,
         priced.spend,
         priced.video_starts,
-        priced.video_completions
+        priced.video_completions,
+        priced.trials,
+        priced.purchases
     from {{ ref('int_daily_performance__priced') }} as priced
     where priced.country_code is not null
+    union all
+    -- Meta's ad x day x country rows: a country breakdown of its fact rows
+    select * from ({{ country_rows__meta(ref('fact_daily_metrics')) }}) as meta_countries
 ),
 
 -- the entity-day totals, from the fact: what the geography rows do not cover becomes ZZ
@@ -193,7 +198,9 @@ measured as (
         with_totals.media_cost::numeric(38, 12) as media_cost,
         with_totals.spend::numeric(38, 12) as spend,
         with_totals.video_starts::bigint as video_starts,
-        with_totals.video_completions::bigint as video_completions
+        with_totals.video_completions::bigint as video_completions,
+        with_totals.trials::numeric(38, 12) as trials,
+        with_totals.purchases::numeric(38, 12) as purchases
     from with_totals
     inner join entities
         on
