@@ -40,15 +40,13 @@ standardised as (
         on upper(trim(source_rows.country)) = countries.country_code
 )
 
-{%- set checks = standard_dq_checks(
-    measures=['impressions', 'clicks', 'conversions', 'conversion_revenue', 'media_cost']
-) + [{
-    'code': 'unknown_country_code',
-    'condition': 'not is_known_country',
-    'offending': "'country=' || coalesce(country_code, 'NULL')"
-}] %}
+{#- the standard rules (no video measures) and a known country (declared with the bidder's) -#}
+{%- set rules = dq_rules(
+    standard_rule_codes(measures=['impressions', 'clicks', 'conversions', 'conversion_revenue', 'media_cost'])
+    + ['unknown_country_code']
+) %}
 
 select
     standardised.*,
-    {{ dq_columns(checks) }}
+    {{ dq_columns(rules) }}
 from standardised

@@ -49,13 +49,10 @@ standardised as (
     from source_rows
 )
 
-{%- set checks = standard_dq_checks() + [{
-    'code': 'reach_exceeds_impressions',
-    'condition': 'reach > impressions',
-    'offending': "'reach=' || reach || ', impressions=' || impressions"
-}] %}
+{#- the standard rules and reach <= impressions (declared with the uploads' rules) -#}
+{%- set rules = dq_rules(standard_rule_codes() + ['reach_exceeds_impressions']) %}
 
 select
     standardised.*,
-    {{ dq_columns(checks) }}
+    {{ dq_columns(rules) }}
 from standardised
