@@ -374,40 +374,11 @@ db.add_command(cli_ops.db_backup)
 db.add_command(cli_ops.db_restore)
 
 
-def _command_path(argv: list[str]) -> list[str]:
-    """The command names in argv (`["db", "restore"]`), options and arguments left out."""
-    path: list[str] = []
-    group: click.Command = cli
-    for token in argv:
-        if token.startswith("-"):
-            continue
-        if not isinstance(group, click.Group) or token not in group.commands:
-            break
-        path.append(token)
-        group = group.commands[token]
-    return path
-
-
 def main(argv: list[str] | None = None) -> int:
     """Run the CLI; commands that change data or access leave a row in adwh_ops.audit_log."""
-    from loaders.core import ingestion_log
     from loaders.ops import audit
 
-    args = list(sys.argv[1:] if argv is None else argv)
-    command = audit.command_of(_command_path(args))
-    if {"--help", "-h", "--dry-run"} & set(args):
-        command = None
-    entry = audit.Entry(command or "", args)
-    written_before = ingestion_log.rows_written
-    code = _main(args, entry)
-    if command and code != 2:  # 2: bad usage or configuration, nothing ran
-        from loaders.warehouse.database import database_url
-
-        entry.finished_at = ingestion_log.utcnow()
-        entry.exit_code = code
-        entry.rows_affected = ingestion_log.rows_written - written_before
-        audit.try_write(database_url, entry, quiet=code != 0)
-    return code
+    return audit.run_audited(cli, list(sys.argv[1:] if argv is None else argv), _main)
 
 
 def _main(argv: list[str], entry) -> int:

@@ -5,9 +5,9 @@ from __future__ import annotations
 import datetime as dt
 
 from helpers.receivers import free_port
+from helpers.surfside_env import surfside_env
 
 from loaders import cli
-from loaders.demo.local_s3 import LOCAL_KEY_ID, LOCAL_SECRET
 
 D1 = dt.date(2026, 3, 1)
 CSV = (
@@ -20,14 +20,7 @@ def _gone_database(monkeypatch, s3, bucket) -> None:
     s3.client().put_object(Bucket=bucket, Key=f"surfside/acme/{D1}.csv", Body=CSV.encode())
     port = free_port()  # nothing listens there: the warehouse is down
     monkeypatch.setenv("ADWH_DATABASE_URL", f"postgresql://postgres:pw-x1y2@127.0.0.1:{port}/wh")
-    for key, value in {
-        "SOURCES__SURFSIDE__BUCKET": bucket,
-        "SOURCES__SURFSIDE__KEY_PATTERN": "surfside/{client}/{date}.csv",
-        "SOURCES__SURFSIDE__ENDPOINT_URL": s3.endpoint_url,
-        "SOURCES__SURFSIDE__AWS_ACCESS_KEY_ID": LOCAL_KEY_ID,
-        "SOURCES__SURFSIDE__AWS_SECRET_ACCESS_KEY": LOCAL_SECRET,
-    }.items():
-        monkeypatch.setenv(key, value)
+    surfside_env(monkeypatch, s3, bucket, "surfside/{client}/{date}.csv")
     monkeypatch.delenv("RUNTIME__LOG_LEVEL", raising=False)
 
 

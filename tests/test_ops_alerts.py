@@ -125,7 +125,7 @@ def test_a_refused_delivery_is_retried_by_the_next_run_and_never_raises(db_url, 
 
 
 def test_min_severity_filters(db_url, channels, monkeypatch):
-    smtp, hook = channels
+    smtp, _hook = channels
     monkeypatch.setenv("ALERTS__MIN_SEVERITY", "error")
     _log_problems(db_url)
     deliver(db_url, "run1", collect(db_url, [], [], run_day=D))

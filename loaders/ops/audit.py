@@ -76,6 +76,42 @@ class Entry:
         return "ok" if self.exit_code == 0 else "failed"
 
 
+def command_path(group, argv: list[str]) -> list[str]:
+    """The command names in argv (`["db", "restore"]`) of click `group`, options left out."""
+    import click
+
+    path: list[str] = []
+    for token in argv:
+        if token.startswith("-"):
+            continue
+        if not isinstance(group, click.Group) or token not in group.commands:
+            break
+        path.append(token)
+        group = group.commands[token]
+    return path
+
+
+def run_audited(group, argv: list[str], run) -> int:
+    """`run(argv, entry)` -> exit code; an audited command then leaves its row (a usage or
+    configuration error, exit 2, ran nothing and leaves none)."""
+    from loaders.core import ingestion_log
+
+    command = command_of(command_path(group, argv))
+    if {"--help", "-h", "--dry-run"} & set(argv):
+        command = None
+    entry = Entry(command or "", argv)
+    written_before = ingestion_log.rows_written
+    code = run(argv, entry)
+    if command and code != 2:
+        from loaders.warehouse.database import database_url
+
+        entry.finished_at = utcnow()
+        entry.exit_code = code
+        entry.rows_affected = ingestion_log.rows_written - written_before
+        try_write(database_url, entry, quiet=code != 0)
+    return code
+
+
 def command_of(path: list[str]) -> str | None:
     """`"load surfside"` for path ["load", "surfside"] when audited, else None."""
     text = " ".join(path)

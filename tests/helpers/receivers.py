@@ -30,7 +30,7 @@ class SmtpServer:
         self.port = free_port()
         self._controller = Controller(self, hostname="127.0.0.1", port=self.port)
 
-    async def handle_DATA(self, server, session, envelope):  # noqa: N802 - aiosmtpd's hook name
+    async def handle_DATA(self, server, session, envelope):
         if self._refuse > 0:
             self._refuse -= 1
             self.refused += 1
@@ -58,7 +58,7 @@ class WebhookReceiver:
         receiver = self
 
         class Handler(BaseHTTPRequestHandler):
-            def do_POST(self):  # noqa: N802 - http.server's hook name
+            def do_POST(self):
                 length = int(self.headers.get("Content-Length", 0))
                 receiver.posts.append(json.loads(self.rfile.read(length)))
                 self.send_response(receiver.status)
