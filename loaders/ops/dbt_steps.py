@@ -33,9 +33,28 @@ def build(url: str, select: str, verbose: bool) -> DbtOutcome:
     return outcome
 
 
+def loaded_sources(url: str) -> list[str]:
+    """Registry sources with a raw schema: a source this warehouse never loaded is not stale,
+    it is unused (its freshness query would fail on the missing table)."""
+    from loaders.core.registry import sources
+    from loaders.warehouse.database import connect
+
+    with connect(url) as conn, conn.cursor() as cur:
+        cur.execute("select nspname from pg_namespace where nspname like 'raw\\_%%'")
+        schemas = {row[0] for row in cur.fetchall()}
+    return [s.name for s in sources(enabled_only=True) if f"raw_{s.name}" in schemas]
+
+
 def freshness(url: str, verbose: bool) -> DbtOutcome:
+    names = loaded_sources(url)
+    if not names:
+        return DbtOutcome(Step("dbt source freshness", "skipped", detail="no source loaded yet"))
+    select = ["--select", *(f"source:{name}" for name in names)]
     outcome = _invoke(
-        "dbt source freshness", ["source", "freshness", *_quiet(verbose)], url, "sources.json"
+        "dbt source freshness",
+        ["source", "freshness", *select, *_quiet(verbose)],
+        url,
+        "sources.json",
     )
     bad = [r for r in outcome.results if r.get("status") in BAD_FRESHNESS]
     if outcome.results:
