@@ -13,6 +13,7 @@ import pytest
 from conftest import query
 from helpers.receivers import SmtpServer, WebhookReceiver
 from helpers.surfside_env import surfside_env
+from vibe_server import ADV, row, server, use_env
 
 from loaders import cli
 
@@ -47,7 +48,11 @@ def test_a_day_with_a_missing_file_and_a_failing_test(db_url, s3, bucket, monkey
     )
     missing = f"surfside/acme/media-report-{D}.csv"
 
-    with SmtpServer() as smtp, WebhookReceiver() as hook:
+    with SmtpServer() as smtp, WebhookReceiver() as hook, server() as vibe_api:
+        # Vibe, the other scheduled source, delivers its day normally
+        use_env(monkeypatch, vibe_api)
+        monkeypatch.setenv("SCHEDULE__VIBE__CLIENTS", '["acme"]')
+        vibe_api.data[(ADV, D)] = [row("V1", 3000, 2000)]
         monkeypatch.setenv("ALERTS__EMAIL__SMTP_HOST", "127.0.0.1")
         monkeypatch.setenv("ALERTS__EMAIL__SMTP_PORT", str(smtp.port))
         monkeypatch.setenv("ALERTS__EMAIL__STARTTLS", "false")
@@ -60,13 +65,13 @@ def test_a_day_with_a_missing_file_and_a_failing_test(db_url, s3, bucket, monkey
         out = capsys.readouterr().out
         print(out)
         assert "load surfside" in out and "dbt build" in out and "alerts" in out
-        # globex loaded and was built into the fact
+        # globex's Surfside file and acme's Vibe report loaded and were built into the fact
         assert query(
             db_url,
-            "select client_id, sum(impressions) from marts.fact_daily_metrics "
-            "where date_day = %s group by 1",
+            "select client_id, source, sum(impressions) from marts.fact_daily_metrics "
+            "where date_day = %s group by 1, 2 order by 1, 2",
             (D,),
-        ) == [("globex", 4000)]
+        ) == [("acme", "vibe", 3000), ("globex", "surfside", 4000)]
         assert len(smtp.messages) == 1 and len(hook.posts) == 1
         mail = smtp.bodies()[0]
         print(mail)
@@ -91,7 +96,7 @@ def test_a_day_with_a_missing_file_and_a_failing_test(db_url, s3, bucket, monkey
     )
     assert latest == [("acme", "loaded"), ("globex", "loaded")]
     runs = query(db_url, "select outcome, jsonb_array_length(steps) from adwh_ops.runs")
-    assert len(runs) == 3 and all(n == 4 for _, n in runs)
+    assert len(runs) == 3 and all(n == 5 for _, n in runs)  # 2 loads, build, freshness, alerts
     assert query(db_url, "select command, exit_code from adwh_ops.audit_log where command = 'run'")[
         0
     ] == ("run", 1)

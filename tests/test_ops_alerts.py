@@ -154,3 +154,34 @@ def test_alerts_test_fails_when_a_channel_is_down(monkeypatch, capsys):
     captured = capsys.readouterr()
     assert "not delivered" in captured.err
     assert "secret-path" not in captured.out + captured.err
+
+
+def test_starttls_and_login_with_credentials_from_secrets(db_url, tmp_path, monkeypatch):
+    import ssl
+    import subprocess
+
+    cert, key = tmp_path / "cert.pem", tmp_path / "key.pem"
+    subprocess.run(
+        ["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "1",
+         "-subj", "/CN=127.0.0.1", "-addext", "subjectAltName=IP:127.0.0.1",
+         "-keyout", str(key), "-out", str(cert)],
+        check=True, capture_output=True,
+    )  # fmt: skip
+    server_tls = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+    server_tls.load_cert_chain(cert, key)
+    monkeypatch.setenv("SSL_CERT_FILE", str(cert))  # the client trusts this server's cert
+    accounts = {"adwh-mailer": "smtp-pw-never-logged"}
+    with SmtpServer(tls_context=server_tls, logins=accounts) as smtp, WebhookReceiver() as hook:
+        _configure(monkeypatch, smtp, hook)
+        monkeypatch.setenv("ALERTS__EMAIL__STARTTLS", "true")
+        monkeypatch.setenv("ALERTS__EMAIL__USERNAME", "adwh-mailer")
+        monkeypatch.setenv("ALERTS__EMAIL__PASSWORD", "smtp-pw-never-logged")
+        _log_problems(db_url)
+        report = deliver(db_url, "run1", collect(db_url, [], [], run_day=D))
+        assert report.failed == [] and smtp.logins == ["adwh-mailer", "adwh-mailer"]
+        assert len(smtp.messages) == 2
+        # without STARTTLS this server refuses the mail (require_starttls): the run records it
+        monkeypatch.setenv("ALERTS__EMAIL__STARTTLS", "false")
+        monkeypatch.setenv("ALERTS__EMAIL__TO", '["other@example.test"]')
+        refused = deliver(db_url, "run2", collect(db_url, [], [], run_day=D))
+        assert len(refused.failed) == 1 and "smtp-pw-never-logged" not in refused.line()

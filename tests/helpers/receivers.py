@@ -21,14 +21,30 @@ def free_port() -> int:
 class SmtpServer:
     """Collects every accepted message; `refuse_first` answers the first N DATA with 451."""
 
-    def __init__(self, refuse_first: int = 0) -> None:
+    def __init__(self, refuse_first: int = 0, tls_context=None, logins=None) -> None:
         from aiosmtpd.controller import Controller
 
         self.messages: list[Message] = []
         self.refused = 0
+        self.logins: list[str] = []
         self._refuse = refuse_first
+        self._accounts = logins or {}
         self.port = free_port()
-        self._controller = Controller(self, hostname="127.0.0.1", port=self.port)
+        options = {}
+        if tls_context is not None:
+            options = {"tls_context": tls_context, "require_starttls": True}
+        if self._accounts:
+            options["authenticator"] = self._authenticate
+        self._controller = Controller(self, hostname="127.0.0.1", port=self.port, **options)
+
+    def _authenticate(self, server, session, envelope, mechanism, auth_data):
+        from aiosmtpd.smtp import AuthResult
+
+        user = auth_data.login.decode()
+        ok = self._accounts.get(user) == auth_data.password.decode()
+        if ok:
+            self.logins.append(user)
+        return AuthResult(success=ok)
 
     async def handle_DATA(self, server, session, envelope):
         if self._refuse > 0:
