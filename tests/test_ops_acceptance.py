@@ -91,7 +91,7 @@ def test_a_day_with_a_missing_file_and_a_failing_test(db_url, s3, bucket, monkey
     latest = query(
         db_url,
         "select distinct on (client_id) client_id, status from adwh_ops.ingestion_log "
-        "where report_date = %s order by client_id, finished_at desc",
+        "where source = 'surfside' and report_date = %s order by client_id, finished_at desc",
         (D,),
     )
     assert latest == [("acme", "loaded"), ("globex", "loaded")]

@@ -69,10 +69,12 @@ def connection_lost(exc: BaseException) -> bool:
 
 def describe(exc: BaseException) -> str:
     if connection_lost(exc):
-        what = f"the load of {_in_flight[0]}" if _in_flight else "the command"
-        return (
-            f"the database went away during {what}; nothing of it was written; "
-            "start the database (`adwh db status`) and run it again (-v for details)"
-        )
+        if _in_flight:
+            lost = f"the database went away during the load of {_in_flight[0]}; nothing of it"
+            lost += " was written"
+        else:
+            lost = "the database went away; what was reported loaded above is kept, the rest"
+            lost += " was not written"
+        return f"{lost}; start the database (`adwh db status`) and run it again (-v for details)"
     first = redact(str(exc)).strip().splitlines()
     return f"{type(exc).__name__}: {first[0] if first else ''} (run with -v for details)"
