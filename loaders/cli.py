@@ -6,11 +6,13 @@ Exit codes: 0 success, 1 a failure (one clear line on stderr), 2 bad usage or co
 from __future__ import annotations
 
 import logging
+import os
 import sys
 from pathlib import Path
 
 import click
 
+from loaders import cli_ops
 from loaders.core.days import resolve_days
 from loaders.core.errors import AdwhError, redact
 from loaders.core.results import incomplete
@@ -25,6 +27,10 @@ class _RedactingFormatter(logging.Formatter):
 
 
 def _setup_logging(verbose: bool) -> None:
+    # dlt logs each retry of a lost connection with its traceback; without -v only adwh's
+    # one line is shown (an operator's own RUNTIME__LOG_LEVEL wins).
+    if not verbose:
+        os.environ.setdefault("RUNTIME__LOG_LEVEL", "CRITICAL")
     handler = logging.StreamHandler(sys.stderr)
     handler.setFormatter(_RedactingFormatter("adwh: %(message)s"))
     root = logging.getLogger("adwh")
@@ -442,7 +448,22 @@ def demo_cmd(days: int, allow_external: bool) -> None:
     demo.run(days=days, allow_external=allow_external)
 
 
+# --- operations (loaders/cli_ops.py) -------------------------------------------------------------
+
+cli.add_command(cli_ops.run_cmd)
+cli.add_command(cli_ops.alerts_group)
+db.add_command(cli_ops.db_backup)
+db.add_command(cli_ops.db_restore)
+
+
 def main(argv: list[str] | None = None) -> int:
+    """Run the CLI; commands that change data or access leave a row in adwh_ops.audit_log."""
+    from loaders.ops import audit
+
+    return audit.run_audited(cli, list(sys.argv[1:] if argv is None else argv), _main)
+
+
+def _main(argv: list[str], entry) -> int:
     from loaders.core.settings import prepare_dlt_environment
 
     prepare_dlt_environment()
@@ -455,20 +476,26 @@ def main(argv: list[str] | None = None) -> int:
         exc.show()
         return 2
     except AdwhError as exc:
+        entry.message = str(exc)
         click.echo(f"adwh: error: {redact(str(exc))}", err=True)
         return exc.exit_code
     except KeyboardInterrupt:
         click.echo("adwh: interrupted", err=True)
         return 130
     except Exception as exc:
+        entry.message = f"{type(exc).__name__}: {exc}"
         if logging.getLogger("adwh").isEnabledFor(logging.INFO):
             logging.getLogger("adwh").exception("unexpected error")
-        click.echo(
-            f"adwh: error: {type(exc).__name__}: {redact(str(exc))} (run with -v for details)",
-            err=True,
-        )
+        click.echo(f"adwh: error: {_one_line(exc)}", err=True)
         return 1
     return 0
+
+
+def _one_line(exc: Exception) -> str:
+    """One clear line for an unexpected error (a lost database gets its own advice)."""
+    from loaders.core.failures import describe
+
+    return describe(exc)
 
 
 if __name__ == "__main__":

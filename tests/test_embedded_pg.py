@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import time
 
 import psutil
 import psycopg2
@@ -108,3 +109,59 @@ def test_bad_external_url_is_a_clear_configuration_error(home, monkeypatch, caps
     err = capsys.readouterr().err
     assert "ADWH_DATABASE_URL must look like postgresql://" in err
     assert "secretpw" not in err
+
+
+def test_port_is_kept_after_the_postmaster_is_killed(home):
+    import signal
+
+    server = EmbeddedPostgres(home)
+    url = server.start()
+    before = server.status()
+    conn = psycopg2.connect(url)  # a live backend that has to notice the postmaster died
+    with conn.cursor() as cur:
+        cur.execute("set synchronous_commit = on")  # the server default is off (fast loads)
+        cur.execute("create table survivor (x int); insert into survivor values (7)")
+    conn.commit()
+    os.kill(before.pid, signal.SIGKILL)
+    from loaders.warehouse.pg_process import pid_alive
+
+    while pid_alive(before.pid):  # the signal is delivered asynchronously
+        time.sleep(0.05)
+    try:
+        server.start()
+        after = server.status()
+        assert after.running and after.pid != before.pid
+        assert after.port == before.port
+        conn2 = psycopg2.connect(server.url())
+        with conn2.cursor() as cur:
+            cur.execute("select x from survivor")
+            assert cur.fetchall() == [(7,)]
+        conn2.close()
+    finally:
+        conn.close()
+        server.stop()
+
+
+def test_port_moves_loudly_only_when_another_program_holds_it(home, caplog, monkeypatch):
+    import socket
+
+    from loaders.warehouse import pg_process
+
+    server = EmbeddedPostgres(home)
+    server.start()
+    port = server.status().port
+    server.stop()
+    monkeypatch.setattr(pg_process, "RECLAIM_SECONDS", 1.0)
+    monkeypatch.setattr(pg_process.wait_for_port, "__defaults__", (1.0,))
+    squatter = socket.socket()
+    squatter.bind(("127.0.0.1", port))
+    squatter.listen()
+    try:
+        with caplog.at_level("WARNING", logger="adwh.db"):
+            server.start()
+        moved = server.status().port
+        assert moved != port
+        assert f"PORT CHANGED: 127.0.0.1:{port}" in caplog.text
+    finally:
+        squatter.close()
+        server.stop()

@@ -7,6 +7,7 @@ import time
 
 import pytest
 from conftest import query
+from helpers.surfside_env import surfside_env
 
 from loaders import cli
 from loaders.demo.local_s3 import LOCAL_KEY_ID, LOCAL_SECRET
@@ -130,14 +131,7 @@ def test_missing_day_is_logged_and_other_days_load_with_nonzero_exit(
 ):
     put(s3, bucket, f"surfside/acme/media-report-{D1}.csv", day_csv(D1, [("A", 10, 1, "1")]))
     put(s3, bucket, f"surfside/acme/media-report-{D3}.csv", day_csv(D3, [("A", 30, 3, "1")]))
-    for key, value in {
-        "SOURCES__SURFSIDE__BUCKET": bucket,
-        "SOURCES__SURFSIDE__KEY_PATTERN": PATTERN,
-        "SOURCES__SURFSIDE__ENDPOINT_URL": s3.endpoint_url,
-        "SOURCES__SURFSIDE__AWS_ACCESS_KEY_ID": LOCAL_KEY_ID,
-        "SOURCES__SURFSIDE__AWS_SECRET_ACCESS_KEY": LOCAL_SECRET,
-    }.items():
-        monkeypatch.setenv(key, value)
+    surfside_env(monkeypatch, s3, bucket, PATTERN)
 
     code = cli.main(["load", "surfside", "--client", "acme", "--from", str(D1), "--to", str(D3)])
 

@@ -43,6 +43,10 @@ comment on table {SCHEMA}.ingestion_log is
 """
 
 
+# Rows this process recorded as loaded (the audit log's "rows affected" of a command).
+rows_written = 0
+
+
 def new_run_id() -> str:
     return uuid.uuid4().hex[:12]
 
@@ -118,9 +122,11 @@ def ensure_schema(url: str) -> None:
 
 
 def record(url: str, run_id: str, entries: list[LogEntry]) -> None:
+    global rows_written
     if not entries:
         return
     ensure_schema(url)
+    rows_written += sum(e.rows_loaded or 0 for e in entries if e.status == "loaded")
     now = utcnow()
     rows = []
     for e in entries:

@@ -134,12 +134,16 @@ def run_arrow(pipeline, resource, tables: list) -> LoadOutcome:
     import pyarrow as pa
     from dlt.pipeline.exceptions import PipelineStepFailed
 
+    from loaders.core import failures
+
+    what = failures.describe_tables(pipeline.dataset_name.removeprefix("raw_"), tables)
     try:
-        pipeline.extract(resource(tables), loader_file_format=LOADER_FILE_FORMAT)
-        tables.clear()
-        pa.default_memory_pool().release_unused()
-        normalized = pipeline.normalize()
-        info = pipeline.load()
+        with failures.loading(what):
+            pipeline.extract(resource(tables), loader_file_format=LOADER_FILE_FORMAT)
+            tables.clear()
+            pa.default_memory_pool().release_unused()
+            normalized = pipeline.normalize()
+            info = pipeline.load()
     except PipelineStepFailed as exc:
         with contextlib.suppress(Exception):
             pipeline.drop_pending_packages()

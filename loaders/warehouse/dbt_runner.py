@@ -36,14 +36,20 @@ def dbt_args(args: list[str]) -> list[str]:
     return full
 
 
-def run_dbt(args: list[str], url: str):
-    """Invoke dbt in this process; returns dbt's result object, raises on failure."""
+def target_dir() -> Path:
+    """Where dbt writes run_results.json / sources.json (DBT_TARGET_PATH or `target/`)."""
+    env = os.environ.get("DBT_TARGET_PATH")
+    return Path(env) if env else project_dir() / "target"
+
+
+def run_dbt(args: list[str], url: str, check: bool = True):
+    """Invoke dbt in this process; returns dbt's result object, raises on failure (`check`)."""
     from dbt.cli.main import dbtRunner
 
     os.environ.update(dbt_env(url))
     os.environ.setdefault("DBT_SEND_ANONYMOUS_USAGE_STATS", "false")
     result = dbtRunner().invoke(dbt_args(args))
-    if not result.success:
+    if check and not result.success:
         reason = f": {result.exception}" if result.exception else ""
         raise AdwhError(f"dbt {args[0] if args else ''} failed{reason} (see the dbt output above)")
     return result

@@ -26,7 +26,6 @@ import pwd
 import random
 import secrets
 import shutil
-import socket
 import stat
 import subprocess
 import tempfile
@@ -34,6 +33,13 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from loaders.core.errors import AdwhError, register_secret
+from loaders.warehouse.pg_process import (
+    clear_stale_pid_file,
+    pid_alive,
+    port_free,
+    port_open,
+    wait_for_port,
+)
 
 log = logging.getLogger("adwh.db")
 
@@ -124,7 +130,7 @@ class EmbeddedPostgres:
 
     def status(self) -> Status:
         pid, port = self._read_postmaster_pid()
-        running = pid is not None and _pid_alive(pid) and port is not None and _port_open(port)
+        running = pid is not None and pid_alive(pid) and port is not None and port_open(port)
         version = None
         if (self.data / "PG_VERSION").exists():
             version = (self.data / "PG_VERSION").read_text().strip()
@@ -279,15 +285,33 @@ class EmbeddedPostgres:
             return None
 
     def _choose_port(self) -> int:
+        """The port used last time; another one only when a different program holds it.
+
+        After an unclean stop (kill -9, power loss) the old server's processes may still be
+        exiting: wait for them and reclaim the port, so BI tools and profiles keep working.
+        """
         stored = self._stored_port()
-        if stored and _port_free(stored):
-            return stored
+        if stored:
+            old_pid, _ = self._read_postmaster_pid()
+            clear_stale_pid_file(self.data / "postmaster.pid", old_pid)
+            if wait_for_port(stored):
+                return stored
         # the first free port from FIRST_PORT, else a random one of the range, so that two
         # clusters starting at the same moment rarely pick the same port
         others = list(range(FIRST_PORT + 1, FIRST_PORT + 200))
         random.shuffle(others)
         for port in [FIRST_PORT, *others]:
-            if _port_free(port):
+            if port_free(port):
+                if stored:
+                    log.warning(
+                        "PORT CHANGED: 127.0.0.1:%s, where the embedded Postgres ran before, is "
+                        "held by another program; starting on %s instead. Update BI tools, "
+                        "psql aliases and profiles, or free port %s and restart "
+                        "(adwh db stop && adwh db start).",
+                        stored,
+                        port,
+                        stored,
+                    )
                 return port
         raise AdwhError(f"no free TCP port in {FIRST_PORT}-{FIRST_PORT + 199} on 127.0.0.1")
 
@@ -414,28 +438,3 @@ def _write_private(path: Path, text: str) -> None:
     fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
     with os.fdopen(fd, "w") as fh:
         fh.write(text)
-
-
-def _pid_alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    return True
-
-
-def _port_open(port: int) -> bool:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
-        sock.settimeout(1.0)
-        return sock.connect_ex(("127.0.0.1", port)) == 0
-
-
-def _port_free(port: int) -> bool:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
-        try:
-            sock.bind(("127.0.0.1", port))
-        except OSError:
-            return False
-        return True
