@@ -87,13 +87,21 @@ def test_a_plain_install_does_not_bring_moto():
 
 def test_the_registry_lists_every_source_with_its_staging_model():
     registry = sources()
-    assert [s.name for s in registry] == ["surfside", "facebook", "vibe", "bidder"]
+    names = [s.name for s in registry]
+    assert names == ["surfside", "facebook", "vibe", "bidder", "partner", "meta"]
     for s in registry:
         assert (ROOT / "dbt_project/models/staging" / s.name / f"{s.staging_model}.sql").is_file()
         assert (PACKAGE / "sources" / s.name / "__init__.py").is_file()
         assert (PACKAGE / "demo" / f"{s.name}_demo.py").is_file()
     basis = {s.name: s.spend_basis for s in registry}
-    assert basis == {"surfside": "cpm", "facebook": "cpm", "vibe": "cpm", "bidder": "reported_cost"}
+    assert basis == {
+        "surfside": "cpm",
+        "facebook": "cpm",
+        "vibe": "cpm",
+        "bidder": "reported_cost",
+        "partner": "reported_cost",
+        "meta": "reported_cost",
+    }
 
 
 def test_a_bad_registry_is_refused_naming_the_entry(tmp_path):
@@ -107,7 +115,8 @@ def test_adwh_sources_lists_the_registry(capsys):
     assert cli.main(["sources"]) == 0
     lines = capsys.readouterr().out.splitlines()
     assert lines[0].split()[:2] == ["source", "spend"]
-    assert [line.split()[0] for line in lines[1:]] == ["surfside", "facebook", "vibe", "bidder"]
+    names = [line.split()[0] for line in lines[1:]]
+    assert names == ["surfside", "facebook", "vibe", "bidder", "partner", "meta"]
     assert lines[4].split()[1:3] == ["reported_cost", "yes"]
 
 

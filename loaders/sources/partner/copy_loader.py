@@ -50,6 +50,7 @@ def copy_loader_class():
 
 
 def _copy_rows(engine, sql: str, table_name: str, chunk_size: int) -> Iterator[pa.Table]:
+    import psycopg2
     import pyarrow.csv as pacsv
 
     types = _arrow_types(table_name)
@@ -59,7 +60,16 @@ def _copy_rows(engine, sql: str, table_name: str, chunk_size: int) -> Iterator[p
             with raw.cursor() as cur:
                 # ISO dates and UTC offsets, for this transaction only
                 cur.execute("set local timezone to 'UTC'; set local datestyle to 'ISO, YMD'")
-                cur.copy_expert(f"copy ({sql}) to stdout with (format csv, header true)", spool)
+                try:
+                    cur.copy_expert(f"copy ({sql}) to stdout with (format csv, header true)", spool)
+                except psycopg2.DatabaseError as exc:
+                    # a connection dropped mid-COPY surfaces as a bare DatabaseError
+                    # ("error with status PGRES_COPY_OUT"): it is a connection error
+                    if getattr(raw, "closed", 0) or "PGRES_COPY" in str(exc):
+                        raise psycopg2.OperationalError(
+                            f"connection lost during COPY: {str(exc).strip()}"
+                        ) from exc
+                    raise
             raw.rollback()
         finally:
             raw.close()
