@@ -44,12 +44,34 @@ def settings(s3, bucket: str, **overrides) -> surfside.SurfsideSettings:
     return surfside.SurfsideSettings(**values)
 
 
+# The rows that count: those of the newest committed delivery of each client x day (a
+# delivery is committed once its dlt load package is in _dlt_loads with status 0).
+CURRENT = """
+    with committed as (
+        select d.*, row_number() over (
+            partition by d.client_id, d.report_date order by d._dlt_load_id desc) as newest
+        from raw_surfside.deliveries as d
+        where d._dlt_load_id in (select load_id from raw_surfside._dlt_loads where status = 0)
+    )
+    select committed.client_id, committed.report_date, committed.source_key, rows.*
+    from committed
+    inner join raw_surfside.daily_performance as rows
+        on rows.delivery_id = committed.delivery_id
+    where committed.newest = 1
+"""
+
+
 def raw_totals(url: str) -> list[tuple]:
     return query(
         url,
         "select client_id, report_date, count(*), sum(impressions), sum(clicks), "
-        "sum(conversion_revenue) from raw_surfside.daily_performance group by 1, 2 order by 1, 2",
+        f"sum(conversion_revenue) from ({CURRENT}) as c group by 1, 2 order by 1, 2",
     )
+
+
+def stored_rows(url: str) -> int:
+    """Every row in the raw table, current or not."""
+    return query(url, "select count(*) from raw_surfside.daily_performance")[0][0]
 
 
 def log_rows(url: str) -> list[tuple]:
@@ -72,15 +94,25 @@ def test_load_then_reload_is_a_no_op(db_url, s3, bucket):
 
     surfside.load(db_url, ["acme"], [D1, D2], settings=cfg, echo=lambda _: None)
     first = raw_totals(db_url)
-    surfside.load(db_url, ["acme"], [D1, D2], settings=cfg, echo=lambda _: None)
+    loads = query(db_url, "select load_id from raw_surfside._dlt_loads")
+    again = surfside.load(db_url, ["acme"], [D1, D2], settings=cfg, echo=lambda _: None)
 
     assert raw_totals(db_url) == first
     assert [(r[0], r[1], r[2], r[3], r[4]) for r in first] == [
         ("acme", D1, 2, 3000, 30),
         ("acme", D2, 1, 3000, 30),
     ]
+    # the same objects are not downloaded or appended again: no new load package, no rows
+    assert [r.status for r in again] == ["skipped", "skipped"]
+    assert stored_rows(db_url) == 3
+    assert query(db_url, "select load_id from raw_surfside._dlt_loads") == loads
     statuses = [(r[1], r[2], r[3]) for r in log_rows(db_url)]
-    assert statuses == [(D1, "loaded", 2)] * 2 + [(D2, "loaded", 1)] * 2
+    assert statuses == [
+        (D1, "loaded", 2),
+        (D1, "skipped", None),
+        (D2, "loaded", 1),
+        (D2, "skipped", None),
+    ]
 
 
 def test_lineage_columns_name_the_object_and_row(db_url, s3, bucket):
@@ -89,14 +121,17 @@ def test_lineage_columns_name_the_object_and_row(db_url, s3, bucket):
     surfside.load(db_url, ["acme"], [D1], settings=settings(s3, bucket), echo=lambda _: None)
     rows = query(
         db_url,
-        "select creative, source_bucket, source_key, source_row_number, source_size, "
-        "source_etag is not null, loaded_at is not null, _dlt_load_id is not null "
-        "from raw_surfside.daily_performance order by source_row_number",
+        "select r.creative, d.source_bucket, d.source_key, r.source_row_number, d.source_size, "
+        "d.source_etag is not null, d.loaded_at is not null, "
+        "r._dlt_load_id = d._dlt_load_id, d.row_count "
+        "from raw_surfside.daily_performance as r "
+        "inner join raw_surfside.deliveries as d on d.delivery_id = r.delivery_id "
+        "order by r.source_row_number",
     )
     size = len(day_csv(D1, [("A", 1000, 10, "5.50"), ("B", 2000, 20, "7.25")]))
     assert rows == [
-        ("A", bucket, key, 2, size, True, True, True),
-        ("B", bucket, key, 3, size, True, True, True),
+        ("A", bucket, key, 2, size, True, True, True, 2),
+        ("B", bucket, key, 3, size, True, True, True, 2),
     ]
 
 
@@ -120,9 +155,12 @@ def test_redelivery_newest_by_last_modified_replaces_the_day(db_url, s3, bucket)
     surfside.load(db_url, ["acme"], [D1], settings=cfg, echo=lines.append)
 
     assert [(r[2], r[3], r[4]) for r in raw_totals(db_url)] == [(2, 2000, 20)]
-    keys = query(db_url, "select distinct source_key from raw_surfside.daily_performance")
+    keys = query(db_url, f"select distinct source_key from ({CURRENT}) as c")
     assert keys == [(f"surfside/acme/media-report-{D1}-fixed.csv",)]
     assert "3 deliveries, newest wins" in lines[0]
+    # the replaced delivery's rows are gone; its delivery row stays as history
+    assert stored_rows(db_url) == 2
+    assert query(db_url, "select count(*) from raw_surfside.deliveries") == [(2,)]
 
 
 def test_missing_day_is_logged_and_other_days_load_with_nonzero_exit(

@@ -122,21 +122,38 @@ def append_lineage(table, hints: dict[str, dict], columns: dict):
     return table
 
 
+def append_resource(name: str, columns: dict, items):
+    """A dlt resource appending `items` (Arrow tables or record batches, or an iterator of
+    them) to table `name`: no staging dataset, no merge. `columns` are dlt column hints."""
+    import dlt
+
+    return dlt.resource(items, name=name, write_disposition="append", columns=columns)
+
+
 def run_arrow(pipeline, resource, tables: list) -> LoadOutcome:
     """Load Arrow `tables` through `resource` (a function making the dlt resource).
 
-    Extract, normalise and load run as separate steps so the caller's tables are released
-    (the list is emptied) once dlt has written them to its load package: peak memory stays
-    near one copy of the data. On failure the package is dropped so nothing of it is retried
-    implicitly, and an AdwhError with dlt's (redacted) reason is raised; the warehouse is
-    unchanged because dlt merges from its staging dataset in one transaction.
+    The caller's tables are released (the list is emptied) once dlt has written them to its
+    load package: peak memory stays near one copy of the data. The warehouse is unchanged on
+    failure because dlt merges from its staging dataset in one transaction.
+    """
+    return run_data(pipeline, resource(tables), after_extract=tables.clear)
+
+
+def run_data(pipeline, data, after_extract=None) -> LoadOutcome:
+    """Extract `data` (resources), normalise and load it as one load package.
+
+    Extract, normalise and load run as separate steps so `after_extract` can release what dlt
+    has written to its package. On failure the package is dropped so nothing of it is retried
+    implicitly, and an AdwhError with dlt's (redacted) reason is raised.
     """
     import pyarrow as pa
     from dlt.pipeline.exceptions import PipelineStepFailed
 
     try:
-        pipeline.extract(resource(tables), loader_file_format=LOADER_FILE_FORMAT)
-        tables.clear()
+        pipeline.extract(data, loader_file_format=LOADER_FILE_FORMAT)
+        if after_extract is not None:
+            after_extract()
         pa.default_memory_pool().release_unused()
         normalized = pipeline.normalize()
         info = pipeline.load()

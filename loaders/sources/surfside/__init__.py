@@ -1,4 +1,4 @@
-"""Surfside: daily report files per client in S3 (CSV or XLSX) -> `raw_surfside.daily_performance`.
+"""Surfside: daily report files per client in S3 (CSV or XLSX) -> `raw_surfside`.
 
 One object per client and day, found with `key_pattern` (placeholders `{client}` and
 `{date}`, e.g. `surfside/{client}/media-report-{date}.csv`; `{date:%Y%m%d}` for other date
@@ -6,38 +6,47 @@ spellings). A re-delivery may sit beside the original (`...-2026-01-05_v2.csv`, 
 instead of `.csv`): every object whose name starts with the expected key's stem and ends in
 .csv/.xlsx is a candidate and the newest by LastModified wins.
 
-Each day is fetched and checked on its own; the accepted days are then loaded together with
-dlt `merge` / `delete-insert` on (client_id, report_date), so a day loaded twice keeps one
-copy and a corrected re-delivery replaces the day. Every day gets a line in the ingestion log.
+Each day's object is downloaded to a temporary file, checked whole and typed in record
+batches into a local spool (`loaders.core.spool`); the accepted days are then appended in one
+dlt load package: their rows to `daily_performance` (the file's columns + `delivery_id`,
+`source_row_number`, `_dlt_load_id`) and one row per object to `deliveries` (client, day,
+bucket, key, etag, size, ...). Staging counts only the current delivery of each client x day
+(`loaders.core.deliveries`): a corrected re-delivery replaces the day, an object already
+current is skipped without being downloaded, and the rows of replaced deliveries are deleted
+once the new one is committed. Every day gets a line in the ingestion log.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import logging
-import re
-import time
+import tempfile
 from dataclasses import dataclass, field
-from pathlib import PurePosixPath
+from pathlib import Path, PurePosixPath
 
 import pyarrow as pa
 
-from loaders.core import ingestion_log
-from loaders.core.errors import AdwhError, ConfigError, FileRejected, redact, register_secret
-from loaders.core.pipeline import (
-    append_lineage,
-    constant,
-    merge_resource,
-    run_arrow,
-    source_pipeline,
+from loaders.core import deliveries, ingestion_log
+from loaders.core.errors import AdwhError, ConfigError, FileRejected, redact
+from loaders.core.pipeline import append_lineage, append_resource, run_data, source_pipeline
+from loaders.core.spool import iter_spool, spool_delivery
+from loaders.core.tabular import DATE, DECIMAL, INT, TEXT, Column
+from loaders.sources.surfside.objects import (
+    SurfsideSettings,
+    download,
+    find_object,
+    load_settings,
+    s3_client,
+    stem,
 )
-from loaders.core.tabular import DATE, DECIMAL, INT, TEXT, Column, read_strings, type_columns
+
+__all__ = ["SPEC", "SurfsideSettings", "days_between", "load", "load_settings", "s3_client"]
 
 log = logging.getLogger("adwh.surfside")
 
 SOURCE = "surfside"
+SCHEMA = "raw_surfside"
 TABLE = "daily_performance"
-MERGE_KEY = ("client_id", "report_date")
 
 SPEC = [
     Column("date", DATE, aliases=("day", "report date")),
@@ -53,42 +62,6 @@ SPEC = [
     Column("ctr", TEXT, required=False),
 ]
 
-LINEAGE_COLUMNS = {
-    "client_id": {"data_type": "text", "nullable": False},
-    "report_date": {"data_type": "date", "nullable": False},
-    "source_bucket": {"data_type": "text", "nullable": False},
-    "source_key": {"data_type": "text", "nullable": False},
-    "source_etag": {"data_type": "text", "nullable": True},
-    "source_size": {"data_type": "bigint", "nullable": False},
-    "source_last_modified": {"data_type": "timestamp", "nullable": True},
-    "source_row_number": {"data_type": "bigint", "nullable": False},
-    "loaded_at": {"data_type": "timestamp", "nullable": False},
-}
-
-
-@dataclass(frozen=True)
-class SurfsideSettings:
-    bucket: str
-    key_pattern: str
-    endpoint_url: str | None = None
-    region_name: str | None = None
-    aws_access_key_id: str | None = None
-    aws_secret_access_key: str | None = None
-    aws_session_token: str | None = None
-    max_file_mb: float = 500.0
-    max_attempts: int = 5
-    read_timeout: float = 60.0
-    batch_rows: int = 2_000_000
-
-    def key_for(self, client_id: str, day: dt.date) -> str:
-        try:
-            return self.key_pattern.format(client=client_id, date=day)
-        except (KeyError, IndexError, ValueError) as exc:
-            raise ConfigError(
-                f"sources.surfside.key_pattern {self.key_pattern!r} is invalid: "
-                f"only {{client}} and {{date}} placeholders are known ({exc})"
-            ) from None
-
 
 @dataclass
 class DayResult:
@@ -98,10 +71,12 @@ class DayResult:
     key: str | None = None
     etag: str | None = None
     size: int | None = None
+    last_modified: dt.datetime | None = None
     rows: int = 0
     message: str = ""
     started_at: dt.datetime = field(default_factory=ingestion_log.utcnow)
-    table: pa.Table | None = None
+    delivery_id: int | None = None
+    spool: Path | None = None
     load_id: str | None = None
 
     def line(self) -> str:
@@ -112,143 +87,22 @@ class DayResult:
         return f"{self.day} {self.client_id}: {self.status}: {self.message}".rstrip()
 
 
-def load_settings() -> SurfsideSettings:
-    """`[sources.surfside]` from .dlt/config.toml + secrets.toml, or SOURCES__SURFSIDE__* env."""
-    import dlt
-
-    def get(name: str, secret: bool = False):
-        provider = dlt.secrets if secret else dlt.config
-        return provider.get(f"sources.surfside.{name}")
-
-    bucket, pattern = get("bucket"), get("key_pattern")
-    if not bucket:
-        raise ConfigError(
-            "sources.surfside.bucket is not set (.dlt/config.toml or SOURCES__SURFSIDE__BUCKET)"
-        )
-    if not pattern or "{client}" not in pattern or "{date" not in pattern:
-        raise ConfigError(
-            "sources.surfside.key_pattern must contain {client} and {date}, e.g. "
-            "surfside/{client}/media-report-{date}.csv"
-        )
-    settings = SurfsideSettings(
-        bucket=str(bucket),
-        key_pattern=str(pattern),
-        endpoint_url=get("endpoint_url"),
-        region_name=get("region_name"),
-        aws_access_key_id=get("aws_access_key_id", secret=True),
-        aws_secret_access_key=get("aws_secret_access_key", secret=True),
-        aws_session_token=get("aws_session_token", secret=True),
-        max_file_mb=float(get("max_file_mb") or 500),
-        max_attempts=int(get("max_attempts") or 5),
-        read_timeout=float(get("read_timeout") or 60),
-    )
-    for secret in (
-        settings.aws_secret_access_key,
-        settings.aws_session_token,
-        settings.aws_access_key_id,
-    ):
-        register_secret(secret)
-    return settings
-
-
-def s3_client(settings: SurfsideSettings):
-    import boto3
-    from botocore.config import Config
-
-    config = Config(
-        retries={"total_max_attempts": settings.max_attempts, "mode": "standard"},
-        connect_timeout=10,
-        read_timeout=settings.read_timeout,
-    )
-    return boto3.client(
-        "s3",
-        endpoint_url=settings.endpoint_url,
-        region_name=settings.region_name or "us-east-1",
-        aws_access_key_id=settings.aws_access_key_id,
-        aws_secret_access_key=settings.aws_secret_access_key,
-        aws_session_token=settings.aws_session_token,
-        config=config,
-    )
-
-
-# --- finding and reading one day's object -----------------------------------------------------
-
-_DELIVERY_SUFFIX = re.compile(r"^[^/]*\.(csv|xlsx)$", re.I)
-
-
-def _stem(key: str) -> str:
-    suffix = PurePosixPath(key).suffix.lower()
-    return key[: -len(suffix)] if suffix in (".csv", ".xlsx") else key
-
-
-def find_object(s3, settings: SurfsideSettings, client_id: str, day: dt.date):
-    """The object delivered for (client, day) or None; also returns a note on ignored ones."""
-    expected = settings.key_for(client_id, day)
-    stem = _stem(expected)
-    candidates = []
-    paginator = s3.get_paginator("list_objects_v2")
-    for page in paginator.paginate(Bucket=settings.bucket, Prefix=stem):
-        for obj in page.get("Contents", []):
-            if _DELIVERY_SUFFIX.match(obj["Key"][len(stem) :]):
-                candidates.append(obj)
-    if not candidates:
-        return None, expected, ""
-    candidates.sort(key=lambda o: (o["LastModified"], o["Key"]), reverse=True)
-    chosen = candidates[0]
-    note = ""
-    if len(candidates) > 1:
-        others = "; ".join(
-            f"{o['Key']} ({o['LastModified']:%Y-%m-%d %H:%M:%S})" for o in candidates[1:]
-        )
-        note = (
-            f"{len(candidates)} deliveries, newest wins: {chosen['Key']} "
-            f"({chosen['LastModified']:%Y-%m-%d %H:%M:%S}); ignored {others}"
-        )
-        log.info("%s %s: %s", client_id, day, note)
-    return chosen, expected, note
-
-
-def _download(s3, settings: SurfsideSettings, key: str) -> bytes:
-    """GET with bounded retries around the body read (botocore retries the request itself)."""
-    from botocore.exceptions import (
-        ConnectionClosedError,
-        EndpointConnectionError,
-        IncompleteReadError,
-        ReadTimeoutError,
-        ResponseStreamingError,
-    )
-
-    transient = (
-        ReadTimeoutError,
-        ConnectionClosedError,
-        EndpointConnectionError,
-        IncompleteReadError,
-        ResponseStreamingError,
-    )
-    attempts = max(1, settings.max_attempts)
-    for attempt in range(1, attempts + 1):
-        try:
-            return s3.get_object(Bucket=settings.bucket, Key=key)["Body"].read()
-        except transient as exc:
-            if attempt == attempts:
-                raise
-            delay = min(20.0, 0.5 * 2 ** (attempt - 1))
-            log.warning(
-                "reading s3://%s/%s failed (%s); retry %d/%d in %.1fs",
-                settings.bucket,
-                key,
-                type(exc).__name__,
-                attempt,
-                attempts - 1,
-                delay,
-            )
-            time.sleep(delay)
-    raise AssertionError("unreachable")  # pragma: no cover
+def days_between(first: dt.date, last: dt.date) -> list[dt.date]:
+    if last < first:
+        raise ConfigError(f"--from {first} is after --to {last}")
+    return [first + dt.timedelta(days=i) for i in range((last - first).days + 1)]
 
 
 def fetch_day(
-    s3, settings: SurfsideSettings, client_id: str, day: dt.date, loaded_at: dt.datetime
+    s3,
+    settings: SurfsideSettings,
+    client_id: str,
+    day: dt.date,
+    previous: deliveries.Delivery | None,
+    workdir: Path,
+    ids: deliveries.IdAllocator,
 ) -> DayResult:
+    """Find, download, check and spool one day's object (or skip it when already current)."""
     from botocore.exceptions import BotoCoreError, ClientError
 
     result = DayResult(client_id, day, "failed")
@@ -256,14 +110,16 @@ def fetch_day(
         obj, expected, note = find_object(s3, settings, client_id, day)
         if obj is None:
             result.status, result.key = "missing_file", expected
-            result.message = f"no object s3://{settings.bucket}/{_stem(expected)}.(csv|xlsx)"
+            result.message = f"no object s3://{settings.bucket}/{stem(expected)}.(csv|xlsx)"
             return result
-        result.key, result.etag, result.size = (
-            obj["Key"],
-            obj.get("ETag", "").strip('"'),
-            obj["Size"],
-        )
+        result.key, result.size = obj["Key"], obj["Size"]
+        result.etag = obj.get("ETag", "").strip('"')
+        result.last_modified = obj.get("LastModified")
         result.message = note
+        if previous and previous.same_object(settings.bucket, result.key, result.etag, result.size):
+            result.status, result.load_id = "skipped", previous.load_id
+            result.message = f"{result.key} unchanged since load {previous.load_id}"
+            return result
         location = f"s3://{settings.bucket}/{obj['Key']}"
         if obj["Size"] > settings.max_file_mb * 1024 * 1024:
             raise FileRejected(
@@ -271,15 +127,15 @@ def fetch_day(
                 f"{obj['Size'] / 1048576:.1f} MB is over the "
                 f"{settings.max_file_mb:g} MB limit (sources.surfside.max_file_mb)",
             )
-        data = _download(s3, settings, obj["Key"])
-        sheet = read_strings(data, location)
-        del data  # the text copies in `sheet` are all that is needed from here on
-        typed = type_columns(sheet, SPEC)
-        result.table = _with_lineage(
-            typed, sheet.row_numbers, client_id, day, settings.bucket, obj, loaded_at
-        )
-        del sheet, typed
-        result.rows = result.table.num_rows
+        delivery_id = ids.next()
+        downloaded = workdir / f"{delivery_id}{PurePosixPath(obj['Key']).suffix.lower()}"
+        spool = workdir / f"{delivery_id}.arrow"
+        try:
+            download(s3, settings, obj["Key"], downloaded)
+            result.rows = spool_delivery(downloaded, location, SPEC, spool, _lineage(delivery_id))
+        finally:
+            downloaded.unlink(missing_ok=True)
+        result.delivery_id, result.spool = delivery_id, spool
         result.status = "loaded"  # provisional: becomes final once dlt has committed
     except FileRejected as exc:
         result.status, result.message = "rejected", str(exc)
@@ -288,46 +144,19 @@ def fetch_day(
     return result
 
 
-def _with_lineage(
-    typed: pa.Table,
-    row_numbers: pa.Array,
-    client_id: str,
-    day: dt.date,
-    bucket: str,
-    obj: dict,
-    loaded_at: dt.datetime,
-) -> pa.Table:
-    n = typed.num_rows
-    etag = obj.get("ETag", "").strip('"')
-    return append_lineage(
-        typed,
-        LINEAGE_COLUMNS,
-        {
-            "client_id": constant(client_id, pa.string(), n),
-            "report_date": constant(day, pa.date32(), n),
-            "source_bucket": constant(bucket, pa.string(), n),
-            "source_key": constant(obj["Key"], pa.string(), n),
-            "source_etag": constant(etag, pa.string(), n),
-            "source_size": constant(obj["Size"], pa.int64(), n),
-            "source_last_modified": constant(
-                obj.get("LastModified"), pa.timestamp("us", tz="UTC"), n
-            ),
-            "source_row_number": row_numbers,
-            "loaded_at": constant(loaded_at, pa.timestamp("us", tz="UTC"), n),
-        },
-    )
+def _lineage(delivery_id: int):
+    def add(typed: pa.Table, row_numbers: pa.Array) -> pa.Table:
+        ids = pa.repeat(pa.scalar(delivery_id, pa.int64()), typed.num_rows)
+        return append_lineage(
+            typed,
+            deliveries.ROW_COLUMNS,
+            {"delivery_id": ids, "source_row_number": row_numbers},
+        )
+
+    return add
 
 
 # --- loading ----------------------------------------------------------------------------------
-
-
-_resource = merge_resource(TABLE, MERGE_KEY, LINEAGE_COLUMNS)
-
-
-def days_between(first: dt.date, last: dt.date) -> list[dt.date]:
-    if last < first:
-        raise ConfigError(f"--from {first} is after --to {last}")
-    return [first + dt.timedelta(days=i) for i in range((last - first).days + 1)]
 
 
 def load(
@@ -342,41 +171,100 @@ def load(
     s3 = s3_client(settings)
     run_id = ingestion_log.new_run_id()
     loaded_at = ingestion_log.utcnow()
+    client_ids = list(dict.fromkeys(client_ids))
+    days = list(dict.fromkeys(days))
     results: list[DayResult] = []
     batch: list[DayResult] = []
 
-    with source_pipeline(SOURCE, url) as pipeline:
+    with (
+        source_pipeline(SOURCE, url) as pipeline,
+        tempfile.TemporaryDirectory(prefix="adwh-surfside-") as tmp,
+    ):
+        deliveries.check_layout(url, SCHEMA, TABLE)
+        ids = deliveries.prepare(url, SCHEMA, TABLE)
+        current = deliveries.current(url, SCHEMA, client_ids, days)
         for client_id in client_ids:
             for day in days:
-                result = fetch_day(s3, settings, client_id, day, loaded_at)
+                previous = current.get((client_id, day))
+                result = fetch_day(s3, settings, client_id, day, previous, Path(tmp), ids)
                 results.append(result)
-                if result.table is not None:
+                if result.spool is not None:
                     batch.append(result)
                     if sum(r.rows for r in batch) >= settings.batch_rows:
-                        _flush(pipeline, url, run_id, batch)
+                        _flush(pipeline, url, run_id, batch, settings.bucket, loaded_at)
                         batch = []
                 else:
                     _finish(url, run_id, [result])
         if batch:
-            _flush(pipeline, url, run_id, batch)
-    _ensure_indexes(url)
+            _flush(pipeline, url, run_id, batch, settings.bucket, loaded_at)
+        deliveries.ensure_indexes(url, SCHEMA, TABLE)
     for r in results:
         echo(r.line())
     return results
 
 
-def _flush(pipeline, url: str, run_id: str, batch: list[DayResult]) -> None:
-    tables = [r.table for r in batch]
+def _spooled(batch: list[DayResult]):
     for r in batch:
-        r.table = None  # run_arrow releases the tables once dlt has them
+        yield from iter_spool(r.spool)
+
+
+def _deliveries_table(batch: list[DayResult], bucket: str, loaded_at: dt.datetime) -> pa.Table:
+    timestamp = pa.timestamp("us", tz="UTC")
+    types = {
+        "delivery_id": pa.int64(),
+        "client_id": pa.string(),
+        "report_date": pa.date32(),
+        "source_bucket": pa.string(),
+        "source_key": pa.string(),
+        "source_etag": pa.string(),
+        "source_size": pa.int64(),
+        "source_last_modified": timestamp,
+        "row_count": pa.int64(),
+        "loaded_at": timestamp,
+    }
+    values = {
+        "delivery_id": [r.delivery_id for r in batch],
+        "client_id": [r.client_id for r in batch],
+        "report_date": [r.day for r in batch],
+        "source_bucket": [bucket] * len(batch),
+        "source_key": [r.key for r in batch],
+        "source_etag": [r.etag for r in batch],
+        "source_size": [r.size for r in batch],
+        "source_last_modified": [r.last_modified for r in batch],
+        "row_count": [r.rows for r in batch],
+        "loaded_at": [loaded_at] * len(batch),
+    }
+    schema = pa.schema(
+        [
+            pa.field(name, type_, nullable=deliveries.COLUMNS[name]["nullable"])
+            for name, type_ in types.items()
+        ]
+    )
+    return pa.table(values, schema=schema)
+
+
+def _flush(
+    pipeline, url: str, run_id: str, batch: list[DayResult], bucket: str, loaded_at: dt.datetime
+) -> None:
+    data = [
+        append_resource(TABLE, deliveries.ROW_COLUMNS, _spooled(batch)),
+        append_resource(
+            deliveries.TABLE, deliveries.COLUMNS, [_deliveries_table(batch, bucket, loaded_at)]
+        ),
+    ]
     try:
-        outcome = run_arrow(pipeline, _resource, tables)
+        outcome = run_data(pipeline, data)
     except AdwhError as exc:
         for r in batch:
             r.status, r.message, r.rows = "failed", str(exc), 0
     else:
         for r in batch:
             r.load_id = outcome.load_id
+        deliveries.supersede(url, SCHEMA, TABLE, [(r.client_id, r.day) for r in batch])
+    finally:
+        for r in batch:
+            r.spool.unlink(missing_ok=True)
+            r.spool = None
     _finish(url, run_id, batch)
 
 
@@ -400,16 +288,3 @@ def _finish(url: str, run_id: str, results: list[DayResult]) -> None:
             for r in results
         ],
     )
-
-
-def _ensure_indexes(url: str) -> None:
-    from loaders.warehouse.database import connect
-
-    with connect(url) as conn, conn.cursor() as cur:
-        cur.execute("select to_regclass('raw_surfside.daily_performance')")
-        if cur.fetchone()[0] is None:
-            return
-        cur.execute(
-            "create index if not exists daily_performance_client_day "
-            "on raw_surfside.daily_performance (client_id, report_date)"
-        )
