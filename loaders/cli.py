@@ -297,9 +297,9 @@ def load_performance(files: tuple[str, ...]) -> None:
 
 
 def _exit_on_incomplete(results) -> None:
-    bad = [r for r in results if r.status != "loaded"]
+    bad = [r for r in results if r.status not in ("loaded", "skipped")]
     if not bad:
-        click.echo(f"all {len(results)} day(s) loaded")
+        click.echo(f"all {len(results)} day(s) loaded or up to date")
         return
     counts: dict[str, int] = {}
     for r in bad:

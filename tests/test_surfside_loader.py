@@ -3,7 +3,11 @@
 from __future__ import annotations
 
 import datetime as dt
+import random
+import subprocess
+import sys
 import time
+from decimal import Decimal
 
 import pytest
 from conftest import query
@@ -295,3 +299,139 @@ def test_persistent_s3_errors_fail_the_day_after_bounded_retries(db_url, s3, buc
     assert "S3 error" in results[0].message
     assert proxy.requests == 3  # bounded: max_attempts requests, then give up
     assert [r[2] for r in log_rows(db_url)] == ["failed"]
+
+
+def big_csv(rows: int, seed: int, bad_last: bool = False):
+    """A Surfside file of `rows` data rows with a blank line, a quoted name holding a comma and
+    a line break, and quoted thousands separators; returns (bytes, expected totals) where the
+    totals are summed here from the generated values, not read back from any loader code."""
+    rng = random.Random(seed)
+    lines = [HEADER]
+    impressions = clicks = 0
+    revenue = Decimal(0)
+    needle_row = None
+    for i in range(rows):
+        imps, clk = rng.randint(0, 90_000), rng.randint(0, 500)
+        rev = Decimal(rng.randint(0, 10**6)) / 100
+        creative = f"Creative {rng.randint(0, 999)}"
+        if i == rows // 2:
+            creative, needle_row = '"Needle, the\nsecond line"', len(lines) + 1
+        imps_text = f'"{imps:,}"' if i % 7 == 0 else str(imps)
+        if bad_last and i == rows - 1:
+            imps_text = "12x"
+        lines.append(f"{D1},Spring,Contextual,Display,{creative},{imps_text},{clk},1,{rev}")
+        impressions, clicks, revenue = impressions + imps, clicks + clk, revenue + rev
+        if i == rows // 3:
+            lines.append("")  # a blank line: dropped, but it counts as a row of the sheet
+    expected = {
+        "rows": rows,
+        "impressions": impressions,
+        "clicks": clicks,
+        "revenue": revenue,
+        "needle_row": needle_row,
+        "last_row": len(lines),  # spreadsheet row of the last record (header = row 1)
+    }
+    return ("\n".join(lines) + "\n").encode(), expected
+
+
+def test_a_file_larger_than_one_batch_loads_exactly(db_url, s3, bucket, monkeypatch):
+    from loaders.core import spool
+
+    body, expected = big_csv(30_000, seed=11)
+    monkeypatch.setattr(spool, "BLOCK_SIZE", 64 << 10)  # ~40 batches for this ~2 MB file
+    assert len(body) > 20 * spool.BLOCK_SIZE
+    put(s3, bucket, f"surfside/acme/media-report-{D1}.csv", body)
+
+    results = surfside.load(db_url, ["acme"], [D1], settings=settings(s3, bucket), echo=print)
+
+    assert results[0].status == "loaded" and results[0].rows == expected["rows"]
+    assert raw_totals(db_url) == [
+        (
+            "acme",
+            D1,
+            expected["rows"],
+            expected["impressions"],
+            expected["clicks"],
+            expected["revenue"],
+        )
+    ]
+    assert query(
+        db_url,
+        "select count(distinct source_row_number), max(source_row_number) "
+        "from raw_surfside.daily_performance",
+    ) == [(expected["rows"], expected["last_row"])]
+    assert query(
+        db_url,
+        "select source_row_number from raw_surfside.daily_performance "
+        "where left(creative, 6) = 'Needle'",
+    ) == [(expected["needle_row"],)]
+
+
+def test_a_bad_value_in_a_later_batch_refuses_the_whole_file(db_url, s3, bucket, monkeypatch):
+    from loaders.core import spool
+
+    body, expected = big_csv(30_000, seed=12, bad_last=True)
+    monkeypatch.setattr(spool, "BLOCK_SIZE", 64 << 10)
+    put(s3, bucket, f"surfside/acme/media-report-{D1}.csv", body)
+
+    results = surfside.load(
+        db_url, ["acme"], [D1], settings=settings(s3, bucket), echo=lambda _: None
+    )
+
+    assert results[0].status == "rejected"
+    assert (
+        f"row {expected['last_row']}, column 'Impressions': not a whole number (found '12x')"
+        in results[0].message
+    )
+    assert query(db_url, "select to_regclass('raw_surfside.daily_performance')") == [(None,)]
+
+
+KILL_AFTER_FIRST_TABLE_JOB = """
+import datetime as dt, os, sys
+from dlt.destinations import _adbc_jobs
+from loaders.sources import surfside
+
+copy = _adbc_jobs.AdbcParquetCopyJob.run
+
+def copy_then_die(self):
+    copy(self)  # this table job is committed ...
+    os._exit(17)  # ... and the process dies before the package is recorded in _dlt_loads
+
+_adbc_jobs.AdbcParquetCopyJob.run = copy_then_die
+url, bucket, endpoint, key_id, secret, pattern, day = sys.argv[1:]
+cfg = surfside.SurfsideSettings(bucket=bucket, key_pattern=pattern, endpoint_url=endpoint,
+                                aws_access_key_id=key_id, aws_secret_access_key=secret)
+surfside.load(url, ["acme"], [dt.date.fromisoformat(day)], settings=cfg)
+"""
+
+
+def test_a_load_killed_between_table_jobs_leaves_the_previous_day(db_url, s3, bucket):
+    cfg = settings(s3, bucket)
+    key = f"surfside/acme/media-report-{D1}.csv"
+    put(s3, bucket, key, day_csv(D1, [("A", 1000, 10, "1")]))
+    surfside.load(db_url, ["acme"], [D1], settings=cfg, echo=lambda _: None)
+    before = raw_totals(db_url)
+    stored_before = (
+        stored_rows(db_url) + query(db_url, "select count(*) from raw_surfside.deliveries")[0][0]
+    )
+
+    put(s3, bucket, key, day_csv(D1, [("A", 7, 1, "1"), ("B", 8, 1, "1"), ("C", 9, 1, "1")]))
+    args = [db_url, bucket, s3.endpoint_url, LOCAL_KEY_ID, LOCAL_SECRET, PATTERN, str(D1)]
+    died = subprocess.run(
+        [sys.executable, "-c", KILL_AFTER_FIRST_TABLE_JOB, *args], capture_output=True
+    )
+    assert died.returncode == 17, died.stderr.decode()[-2000:]
+
+    # something of the new delivery reached the tables, yet the day is what it was
+    stored_after = (
+        stored_rows(db_url) + query(db_url, "select count(*) from raw_surfside.deliveries")[0][0]
+    )
+    assert stored_after > stored_before
+    assert raw_totals(db_url) == before == [("acme", D1, 1, 1000, 10, 1)]
+
+    # the next run drops the unfinished package, removes its rows and loads the day again
+    results = surfside.load(db_url, ["acme"], [D1], settings=cfg, echo=lambda _: None)
+    assert results[0].status == "loaded"
+    assert [r[:5] for r in raw_totals(db_url)] == [("acme", D1, 3, 24, 3)]
+    assert stored_rows(db_url) == 3
+    assert query(db_url, "select count(*) from raw_surfside.deliveries") == [(2,)]

@@ -3,19 +3,9 @@
     reported measure. Read straight from the raw tables (not staging), so a row dropped or
     duplicated anywhere downstream shows up here. One CTE per source. -#}
 
+-- the current delivery of each client x day (macros/sources/surfside.sql)
 with raw_surfside as (
-    select
-        raw_rows.client_id,
-        'surfside'::text as source,
-        raw_rows.date as date_day,
-        count(*) as row_count,
-        coalesce(sum(raw_rows.impressions), 0) as impressions,
-        coalesce(sum(raw_rows.clicks), 0) as clicks,
-        coalesce(sum(raw_rows.conversions), 0) as conversions,
-        coalesce(sum(raw_rows.conversion_revenue), 0) as conversion_revenue,
-        0::numeric as media_cost
-    from {{ source_or_empty('surfside', 'daily_performance') }} as raw_rows
-    group by 1, 2, 3
+    {{ raw_totals__surfside() }}
 ),
 
 -- measures through the columns the loader recorded for each file (macros/facebook.sql)

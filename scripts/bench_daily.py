@@ -1,0 +1,152 @@
+"""Benchmark: the daily job of an agency at seed volume - load yesterday, build incrementally.
+
+    python scripts/bench_daily.py [--clients 20] [--days 60] [--rows 50000] [--history-rows N]
+
+1. History (not timed for the target): `--days` days of Surfside files for `--clients`
+   clients (`--history-rows` rows per client-day, default `--rows`) delivered to a local S3
+   server (moto) day by day and loaded through the real loader, then `dbt build
+   --full-refresh`.
+2. The new day (timed): `--clients` files of `--rows` rows delivered to S3, then
+   `adwh load surfside --client ... --date D` for all clients and the incremental `adwh build`,
+   both through the CLI in child processes. The build is timed as two parts: models and seeds
+   (`adwh build --exclude resource_type:test`) and tests (`--select resource_type:test`).
+Prints the split load / build / tests and the total (issue 10's target: < 60 s on the 2-core
+machine). Uses the embedded Postgres (or ADWH_DATABASE_URL) and a scratch database it drops at
+the end.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import os
+import subprocess
+import sys
+import time
+from pathlib import Path
+from urllib.parse import urlparse, urlunparse
+
+import numpy as np
+import pyarrow as pa
+import pyarrow.csv as pacsv
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from loaders.demo.local_s3 import LOCAL_KEY_ID, LOCAL_SECRET, local_s3
+from loaders.sources import surfside
+from loaders.warehouse.database import database_url, scratch_database
+from loaders.warehouse.dbt_runner import run_dbt
+
+PATTERN = "daily/{client}/media-report-{date}.csv"
+NEW_DAY = dt.date(2026, 3, 1)
+
+
+def day_file(client: str, day: dt.date, rows: int, rng: np.random.Generator) -> bytes:
+    """A client's report for a day: 10 campaigns x 5 strategies x 10 placements x creatives."""
+    i = np.arange(rows)
+    impressions = rng.integers(200, 20_000, rows)
+    clicks = (impressions * rng.uniform(0.001, 0.012, rows)).astype(np.int64)
+    conversions = (clicks * rng.uniform(0, 0.15, rows)).astype(np.int64)
+    table = pa.table(
+        {
+            "Date": pa.array(np.full(rows, day.isoformat())),
+            "Campaign": np.char.add(f"{client} campaign ", (i % 10).astype(str)),
+            "Strategy": np.char.add("strategy ", (i // 10 % 5).astype(str)),
+            "Placement": np.char.add("placement ", (i // 50 % 10).astype(str)),
+            "Creative": np.char.add("creative ", (i // 500).astype(str)),
+            "Impressions": impressions,
+            "Clicks": clicks,
+            "Conversions": conversions,
+            "Conversion Revenue": np.round(conversions * rng.uniform(20, 90, rows), 2),
+        }
+    )
+    out = pa.BufferOutputStream()
+    pacsv.write_csv(table, out)
+    return out.getvalue().to_pybytes()
+
+
+def deliver(s3, clients: list[str], day: dt.date, rows: int, rng) -> None:
+    client = s3.client()
+    for name in clients:
+        key = PATTERN.format(client=name, date=day)
+        client.put_object(Bucket="bench", Key=key, Body=day_file(name, day, rows, rng))
+
+
+def forget(s3, clients: list[str], day: dt.date) -> None:
+    """Delete a loaded day's objects: moto keeps objects in memory."""
+    client = s3.client()
+    for name in clients:
+        client.delete_object(Bucket="bench", Key=PATTERN.format(client=name, date=day))
+
+
+def cli(env: dict, *args: str) -> float:
+    start = time.perf_counter()
+    subprocess.run(
+        [sys.executable, "-m", "loaders", *args], env=env, check=True, stdout=subprocess.DEVNULL
+    )
+    return time.perf_counter() - start
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--clients", type=int, default=20)
+    parser.add_argument("--days", type=int, default=60)
+    parser.add_argument("--rows", type=int, default=50_000)
+    parser.add_argument("--history-rows", type=int, default=None)
+    args = parser.parse_args()
+    history_rows = args.history_rows or args.rows
+    clients = [f"client{n:02d}" for n in range(1, args.clients + 1)]
+    history = [NEW_DAY - dt.timedelta(days=n) for n in range(args.days, 0, -1)]
+    rng = np.random.default_rng(3)
+
+    server = urlunparse(urlparse(database_url())._replace(path="/postgres"))
+    with local_s3() as s3, scratch_database(server, "bench_daily") as url:
+        s3.client().create_bucket(Bucket="bench")
+        cfg = surfside.SurfsideSettings(
+            bucket="bench",
+            key_pattern=PATTERN,
+            endpoint_url=s3.endpoint_url,
+            aws_access_key_id=LOCAL_KEY_ID,
+            aws_secret_access_key=LOCAL_SECRET,
+        )
+        start = time.perf_counter()
+        for day in history:
+            deliver(s3, clients, day, history_rows, rng)
+            results = surfside.load(url, clients, [day], settings=cfg, echo=lambda _: None)
+            assert all(r.status == "loaded" for r in results), results[0].line()
+            forget(s3, clients, day)
+        history_total = len(history) * len(clients) * history_rows
+        print(
+            f"history: {args.days} days x {args.clients} clients x {history_rows:,} rows "
+            f"= {history_total:,} rows loaded in {time.perf_counter() - start:.0f}s"
+        )
+        start = time.perf_counter()
+        run_dbt(["build", "--full-refresh"], url)
+        print(f"history: dbt build --full-refresh {time.perf_counter() - start:.0f}s")
+
+        deliver(s3, clients, NEW_DAY, args.rows, rng)
+        env = dict(
+            os.environ,
+            ADWH_DATABASE_URL=url,
+            SOURCES__SURFSIDE__BUCKET="bench",
+            SOURCES__SURFSIDE__KEY_PATTERN=PATTERN,
+            SOURCES__SURFSIDE__ENDPOINT_URL=s3.endpoint_url,
+            SOURCES__SURFSIDE__AWS_ACCESS_KEY_ID=LOCAL_KEY_ID,
+            SOURCES__SURFSIDE__AWS_SECRET_ACCESS_KEY=LOCAL_SECRET,
+        )
+        client_args = [arg for name in clients for arg in ("--client", name)]
+        load_s = cli(env, "load", "surfside", *client_args, "--date", str(NEW_DAY))
+        build_s = cli(env, "build", "--exclude", "resource_type:test")
+        tests_s = cli(env, "build", "--select", "resource_type:test")
+
+    total = load_s + build_s + tests_s
+    new_rows = args.clients * args.rows
+    print(f"new day: {args.clients} clients x {args.rows:,} rows = {new_rows:,} rows")
+    print(f"  adwh load surfside            {load_s:6.1f}s")
+    print(f"  adwh build (models, seeds)    {build_s:6.1f}s")
+    print(f"  adwh build (tests)            {tests_s:6.1f}s")
+    print(f"  total                         {total:6.1f}s (target < 60 s)")
+
+
+if __name__ == "__main__":
+    main()
