@@ -389,15 +389,18 @@ def test_a_bad_value_in_a_later_batch_refuses_the_whole_file(db_url, s3, bucket,
 KILL_AFTER_FIRST_TABLE_JOB = """
 import datetime as dt, os, sys
 from dlt.destinations import _adbc_jobs
+from dlt.destinations.impl.postgres import postgres
 from loaders.sources import surfside
 
-copy = _adbc_jobs.AdbcParquetCopyJob.run
+def dying(job_class):
+    copy = job_class.run
+    def copy_then_die(self):
+        copy(self)  # this table job is committed ...
+        os._exit(17)  # ... and the process dies before the package is recorded in _dlt_loads
+    job_class.run = copy_then_die
 
-def copy_then_die(self):
-    copy(self)  # this table job is committed ...
-    os._exit(17)  # ... and the process dies before the package is recorded in _dlt_loads
-
-_adbc_jobs.AdbcParquetCopyJob.run = copy_then_die
+dying(_adbc_jobs.AdbcParquetCopyJob)  # parquet files
+dying(postgres.PostgresCsvCopyJob)  # csv files
 url, bucket, endpoint, key_id, secret, pattern, day = sys.argv[1:]
 cfg = surfside.SurfsideSettings(bucket=bucket, key_pattern=pattern, endpoint_url=endpoint,
                                 aws_access_key_id=key_id, aws_secret_access_key=secret)

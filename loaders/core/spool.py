@@ -74,8 +74,9 @@ def spool_delivery(
 
 
 def iter_spool(spool: Path) -> Iterator[pa.RecordBatch]:
-    """The spooled batches, memory-mapped (nothing is copied into the process heap)."""
-    with pa.memory_map(str(spool)) as source:
+    """The spooled batches, read one at a time (not memory-mapped: mapped pages would stay
+    resident, and count, until the whole spool was read)."""
+    with pa.OSFile(str(spool)) as source:
         reader = pa.ipc.open_file(source)
         for index in range(reader.num_record_batches):
             yield reader.get_batch(index)
