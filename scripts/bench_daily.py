@@ -19,7 +19,6 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
-import os
 import subprocess
 import sys
 import time
@@ -27,10 +26,11 @@ from pathlib import Path
 from urllib.parse import urlparse, urlunparse
 
 import numpy as np
-import pyarrow as pa
-import pyarrow.csv as pacsv
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from bench_load import cli_env
+from bench_queries import surfside_day
 
 from loaders.demo.local_s3 import LOCAL_KEY_ID, LOCAL_SECRET, local_s3
 from loaders.sources import surfside
@@ -41,35 +41,11 @@ PATTERN = "daily/{client}/media-report-{date}.csv"
 NEW_DAY = dt.date(2026, 3, 1)
 
 
-def day_file(client: str, day: dt.date, rows: int, rng: np.random.Generator) -> bytes:
-    """A client's report for a day: 10 campaigns x 5 strategies x 10 placements x creatives."""
-    i = np.arange(rows)
-    impressions = rng.integers(200, 20_000, rows)
-    clicks = (impressions * rng.uniform(0.001, 0.012, rows)).astype(np.int64)
-    conversions = (clicks * rng.uniform(0, 0.15, rows)).astype(np.int64)
-    table = pa.table(
-        {
-            "Date": pa.array(np.full(rows, day.isoformat())),
-            "Campaign": np.char.add(f"{client} campaign ", (i % 10).astype(str)),
-            "Strategy": np.char.add("strategy ", (i // 10 % 5).astype(str)),
-            "Placement": np.char.add("placement ", (i // 50 % 10).astype(str)),
-            "Creative": np.char.add("creative ", (i // 500).astype(str)),
-            "Impressions": impressions,
-            "Clicks": clicks,
-            "Conversions": conversions,
-            "Conversion Revenue": np.round(conversions * rng.uniform(20, 90, rows), 2),
-        }
-    )
-    out = pa.BufferOutputStream()
-    pacsv.write_csv(table, out)
-    return out.getvalue().to_pybytes()
-
-
 def deliver(s3, clients: list[str], day: dt.date, rows: int, rng) -> None:
     client = s3.client()
     for name in clients:
         key = PATTERN.format(client=name, date=day)
-        client.put_object(Bucket="bench", Key=key, Body=day_file(name, day, rows, rng))
+        client.put_object(Bucket="bench", Key=key, Body=surfside_day(name, day, rows, rng))
 
 
 def forget(s3, clients: list[str], day: dt.date) -> None:
@@ -115,33 +91,25 @@ def main() -> None:
             results = surfside.load(url, clients, [day], settings=cfg, echo=lambda _: None)
             assert all(r.status == "loaded" for r in results), results[0].line()
             forget(s3, clients, day)
-        history_total = len(history) * len(clients) * history_rows
+        history_total = len(history) * len(clients) * (history_rows // 160 * 160)
         print(
-            f"history: {args.days} days x {args.clients} clients x {history_rows:,} rows "
-            f"= {history_total:,} rows loaded in {time.perf_counter() - start:.0f}s"
+            f"history: {args.days} days x {args.clients} clients, "
+            f"{history_total:,} rows loaded in {time.perf_counter() - start:.0f}s"
         )
         start = time.perf_counter()
         run_dbt(["build", "--full-refresh"], url)
         print(f"history: dbt build --full-refresh {time.perf_counter() - start:.0f}s")
 
         deliver(s3, clients, NEW_DAY, args.rows, rng)
-        env = dict(
-            os.environ,
-            ADWH_DATABASE_URL=url,
-            SOURCES__SURFSIDE__BUCKET="bench",
-            SOURCES__SURFSIDE__KEY_PATTERN=PATTERN,
-            SOURCES__SURFSIDE__ENDPOINT_URL=s3.endpoint_url,
-            SOURCES__SURFSIDE__AWS_ACCESS_KEY_ID=LOCAL_KEY_ID,
-            SOURCES__SURFSIDE__AWS_SECRET_ACCESS_KEY=LOCAL_SECRET,
-        )
+        env = cli_env(url, s3.endpoint_url, PATTERN)
         client_args = [arg for name in clients for arg in ("--client", name)]
         load_s = cli(env, "load", "surfside", *client_args, "--date", str(NEW_DAY))
         build_s = cli(env, "build", "--exclude", "resource_type:test")
         tests_s = cli(env, "build", "--select", "resource_type:test")
 
     total = load_s + build_s + tests_s
-    new_rows = args.clients * args.rows
-    print(f"new day: {args.clients} clients x {args.rows:,} rows = {new_rows:,} rows")
+    new_rows = args.clients * (args.rows // 160 * 160)  # surfside_day's shape: 160 placements
+    print(f"new day: {args.clients} clients, {new_rows:,} rows")
     print(f"  adwh load surfside            {load_s:6.1f}s")
     print(f"  adwh build (models, seeds)    {build_s:6.1f}s")
     print(f"  adwh build (tests)            {tests_s:6.1f}s")

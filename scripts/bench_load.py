@@ -87,6 +87,19 @@ def copy_baseline(url: str, path: Path) -> float:
     return elapsed
 
 
+def cli_env(url: str, endpoint_url: str, pattern: str) -> dict:
+    """Environment of an `adwh` child process: this warehouse, bucket `bench` on local S3."""
+    return dict(
+        os.environ,
+        ADWH_DATABASE_URL=url,
+        SOURCES__SURFSIDE__BUCKET="bench",
+        SOURCES__SURFSIDE__KEY_PATTERN=pattern,
+        SOURCES__SURFSIDE__ENDPOINT_URL=endpoint_url,
+        SOURCES__SURFSIDE__AWS_ACCESS_KEY_ID=LOCAL_KEY_ID,
+        SOURCES__SURFSIDE__AWS_SECRET_ACCESS_KEY=LOCAL_SECRET,
+    )
+
+
 def cli_load(env: dict, day: dt.date) -> tuple[float, float]:
     """Seconds and peak RSS (MB) of one `adwh load surfside` run in a child process."""
     command = [sys.executable, "-m", "loaders", "load", "surfside"]
@@ -148,15 +161,7 @@ def main() -> None:
 
             for path, day in ((small_path, small_day), (csv_path, big_day)):
                 client.upload_file(str(path), "bench", PATTERN.format(client="bench", date=day))
-            env = dict(
-                os.environ,
-                ADWH_DATABASE_URL=url,
-                SOURCES__SURFSIDE__BUCKET="bench",
-                SOURCES__SURFSIDE__KEY_PATTERN=PATTERN,
-                SOURCES__SURFSIDE__ENDPOINT_URL=s3.endpoint_url,
-                SOURCES__SURFSIDE__AWS_ACCESS_KEY_ID=LOCAL_KEY_ID,
-                SOURCES__SURFSIDE__AWS_SECRET_ACCESS_KEY=LOCAL_SECRET,
-            )
+            env = cli_env(url, s3.endpoint_url, PATTERN)
             small_s, _ = cli_load(env, small_day)
             big_s, peak_mb = cli_load(env, big_day)
 
