@@ -2,6 +2,7 @@
 
     python scripts/bench_daily.py [--clients 20] [--days 60] [--rows 50000] [--history-rows N]
 
+0. Works on a copy of the project whose clients seed also lists the bench's clients.
 1. History (not timed for the target): `--days` days of Surfside files for `--clients`
    clients (`--history-rows` rows per client-day, default `--rows`) delivered to a local S3
    server (moto) day by day and loaded through the real loader, then `dbt build
@@ -19,8 +20,11 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
+import os
+import shutil
 import subprocess
 import sys
+import tempfile
 import time
 from pathlib import Path
 from urllib.parse import urlparse, urlunparse
@@ -55,6 +59,22 @@ def forget(s3, clients: list[str], day: dt.date) -> None:
         client.delete_object(Bucket="bench", Key=PATTERN.format(client=name, date=day))
 
 
+def project_with_clients(clients: list[str], target: Path) -> None:
+    """Run against a copy of the project whose clients seed also lists the bench's clients
+    (an unknown client's rows would all be quarantined)."""
+    from loaders.core.settings import adwh_home, project_dir
+
+    source = project_dir()
+    os.environ.setdefault("ADWH_HOME", str(adwh_home()))  # keep the warehouse where it is
+    for name in ("dbt_project.yml", "profiles.example.yml"):
+        shutil.copy(source / name, target / name)
+    for name in ("dbt_project", ".dlt"):
+        shutil.copytree(source / name, target / name, ignore=shutil.ignore_patterns("target"))
+    with (target / "dbt_project" / "seeds" / "clients.csv").open("a") as seed:
+        seed.writelines(f"{name},Bench {name},active\n" for name in clients)
+    os.environ["ADWH_PROJECT_DIR"] = str(target)
+
+
 def cli(env: dict, *args: str) -> float:
     start = time.perf_counter()
     subprocess.run(
@@ -76,7 +96,12 @@ def main() -> None:
     rng = np.random.default_rng(3)
 
     server = urlunparse(urlparse(database_url())._replace(path="/postgres"))
-    with local_s3() as s3, scratch_database(server, "bench_daily") as url:
+    with (
+        tempfile.TemporaryDirectory() as project,
+        local_s3() as s3,
+        scratch_database(server, "bench_daily") as url,
+    ):
+        project_with_clients(clients, Path(project))
         s3.client().create_bucket(Bucket="bench")
         cfg = surfside.SurfsideSettings(
             bucket="bench",
