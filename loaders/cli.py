@@ -5,14 +5,16 @@ Exit codes: 0 success, 1 a failure (one clear line on stderr), 2 bad usage or co
 
 from __future__ import annotations
 
-import datetime as dt
 import logging
 import sys
 from pathlib import Path
 
 import click
 
+from loaders.core.days import resolve_days
 from loaders.core.errors import AdwhError, redact
+from loaders.core.results import incomplete
+from loaders.warehouse.database import embedded_server
 
 log = logging.getLogger("adwh")
 
@@ -31,32 +33,6 @@ def _setup_logging(verbose: bool) -> None:
     root.propagate = False
 
 
-def _parse_day(value: str | None, flag: str) -> dt.date | None:
-    if value is None:
-        return None
-    try:
-        return dt.date.fromisoformat(value)
-    except ValueError:
-        raise click.BadParameter(f"{value!r} is not a date (YYYY-MM-DD)", param_hint=flag) from None
-
-
-def resolve_days(date: str | None, first: str | None, last: str | None) -> list[dt.date]:
-    """--date D, or --from D1 --to D2 (inclusive); neither means yesterday (UTC)."""
-    from loaders.sources.surfside import days_between
-
-    day = _parse_day(date, "--date")
-    start, end = _parse_day(first, "--from"), _parse_day(last, "--to")
-    if day and (start or end):
-        raise click.UsageError("give either --date or --from/--to, not both")
-    if (start is None) != (end is None):
-        raise click.UsageError("--from and --to go together")
-    if day:
-        return [day]
-    if start and end:
-        return days_between(start, end)
-    return [dt.datetime.now(dt.UTC).date() - dt.timedelta(days=1)]
-
-
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
 @click.option("-v", "--verbose", is_flag=True, help="Log progress to stderr.")
 def cli(verbose: bool) -> None:
@@ -72,20 +48,10 @@ def db() -> None:
     """The warehouse database (embedded unless ADWH_DATABASE_URL is set)."""
 
 
-def _embedded():
-    from loaders.core.settings import adwh_home
-    from loaders.warehouse.database import uses_embedded
-    from loaders.warehouse.embedded_pg import EmbeddedPostgres
-
-    if not uses_embedded():
-        return None
-    return EmbeddedPostgres(adwh_home())
-
-
 @db.command("start")
 def db_start() -> None:
     """Start the embedded Postgres (a running one is reused)."""
-    server = _embedded()
+    server = embedded_server()
     if server is None:
         click.echo("ADWH_DATABASE_URL is set: using that server, not starting one")
         return
@@ -97,7 +63,7 @@ def db_start() -> None:
 @db.command("stop")
 def db_stop() -> None:
     """Stop the embedded Postgres."""
-    server = _embedded()
+    server = embedded_server()
     if server is None:
         click.echo("ADWH_DATABASE_URL is set: adwh does not manage that server")
         return
@@ -107,7 +73,7 @@ def db_stop() -> None:
 @db.command("status")
 def db_status() -> None:
     """Show whether the embedded Postgres runs, where, and which binaries it uses."""
-    server = _embedded()
+    server = embedded_server()
     if server is None:
         from loaders.warehouse.database import database_url
 
@@ -153,6 +119,25 @@ def load() -> None:
     """Land source data in the raw_<source> schemas."""
 
 
+strict_option = click.option(
+    "--strict/--no-strict",
+    default=None,
+    help="Refuse the load when a client is not in dbt_project/seeds/clients.csv "
+    "(default: warn and load; config [sources] strict_clients).",
+)
+
+
+def _check_clients(clients, strict: bool | None) -> None:
+    """Warn (or refuse, when strict) before loading for a client the clients seed lacks."""
+    from loaders.core.clients import check_clients
+
+    check_clients(clients, strict, warn=_warn)
+
+
+def _warn(message: str) -> None:
+    click.echo(f"adwh: {message}", err=True)
+
+
 @load.command("surfside")
 @click.option(
     "--client", "clients", multiple=True, required=True, help="Client id (repeat for several)."
@@ -160,16 +145,26 @@ def load() -> None:
 @click.option("--date", "date", help="One day, YYYY-MM-DD (default: yesterday, UTC).")
 @click.option("--from", "first", help="First day of a backfill, YYYY-MM-DD.")
 @click.option("--to", "last", help="Last day of a backfill, YYYY-MM-DD (inclusive).")
+@strict_option
 def load_surfside(
-    clients: tuple[str, ...], date: str | None, first: str | None, last: str | None
+    clients: tuple[str, ...],
+    date: str | None,
+    first: str | None,
+    last: str | None,
+    strict: bool | None,
 ) -> None:
     """Load Surfside daily report files from S3, one day at a time."""
     from loaders.sources import surfside
     from loaders.warehouse.database import database_url
 
     days = resolve_days(date, first, last)
+    _check_clients(clients, strict)
     results = surfside.load(database_url(), list(clients), days)
-    _exit_on_incomplete(results)
+    # an object already current is `skipped` (not downloaded again): up to date, not a failure
+    problem = incomplete(results, "day", fine=("loaded", "skipped"))
+    if problem:
+        raise AdwhError(problem)
+    click.echo(f"all {len(results)} day(s) loaded or up to date")
 
 
 @load.command("facebook")
@@ -180,11 +175,13 @@ def load_surfside(
     is_flag=True,
     help="Load a file again even if the same file (same SHA-256) was loaded for the client.",
 )
-def load_facebook(files: tuple[Path, ...], client: str, force: bool) -> None:
+@strict_option
+def load_facebook(files: tuple[Path, ...], client: str, force: bool, strict: bool | None) -> None:
     """Load Facebook Ads Manager exports (CSV/XLSX), in the order given."""
     from loaders.sources import facebook
     from loaders.warehouse.database import database_url
 
+    _check_clients([client], strict)
     results = facebook.load(database_url(), client, list(files), force=force, echo=click.echo)
     facebook.raise_on_failures(results, echo=click.echo)
 
@@ -212,6 +209,7 @@ def load_facebook(files: tuple[Path, ...], client: str, force: bool) -> None:
     default=None,
     help="Seconds to wait for a report to be ready (default sources.vibe.poll_timeout, 1800).",
 )
+@strict_option
 def load_vibe(
     clients: tuple[str, ...],
     date: str | None,
@@ -220,12 +218,14 @@ def load_vibe(
     force: bool,
     max_wait: float,
     poll_timeout: float | None,
+    strict: bool | None,
 ) -> None:
     """Load Vibe CTV reports (asynchronous API, 15 report creations per hour per key)."""
     from loaders.sources import vibe
     from loaders.warehouse.database import database_url
 
     days = resolve_days(date, first, last)
+    _check_clients(clients, strict)
     outcome = vibe.load(
         database_url(),
         list(clients),
@@ -242,6 +242,62 @@ def load_vibe(
     click.echo(f"all {len(outcome.results)} day(s) loaded or up to date")
 
 
+@load.command("meta")
+@click.option(
+    "--client", "clients", multiple=True, required=True, help="Client id (repeat for several)."
+)
+@click.option(
+    "--date",
+    "date",
+    help="Day D, YYYY-MM-DD (default: yesterday, UTC); re-fetches the attribution lookback "
+    "(28 days) ending on D.",
+)
+@click.option("--from", "first", help="First day of a backfill, YYYY-MM-DD.")
+@click.option("--to", "last", help="Last day of a backfill, YYYY-MM-DD (inclusive).")
+@click.option(
+    "--max-wait",
+    type=click.FloatRange(min=0),
+    default=0,
+    show_default=True,
+    help="Seconds the run may wait for Meta to restore access before leaving days pending.",
+)
+@click.option(
+    "--poll-timeout",
+    type=click.FloatRange(min=0),
+    default=None,
+    help="Seconds to wait for a report job (default sources.meta.poll_timeout, 1800).",
+)
+@strict_option
+def load_meta(
+    clients: tuple[str, ...],
+    date: str | None,
+    first: str | None,
+    last: str | None,
+    max_wait: float,
+    poll_timeout: float | None,
+    strict: bool | None,
+) -> None:
+    """Load Meta ad insights (Marketing API async jobs: ad x day, and ad x day x country)."""
+    from loaders.sources import meta
+    from loaders.warehouse.database import database_url
+
+    days = resolve_days(date, first, last)
+    _check_clients(clients, strict)
+    outcome = meta.load(
+        database_url(),
+        list(clients),
+        days,
+        refetch=not (first or last),
+        max_wait=max_wait,
+        poll_timeout=poll_timeout,
+        echo=click.echo,
+    )
+    problem = outcome.problem()
+    if problem:
+        raise AdwhError(problem)
+    click.echo(f"all {len(outcome.results)} day(s) loaded")
+
+
 @load.command("bidder")
 @click.argument("files", nargs=-1, type=click.Path(dir_okay=False))
 @click.option(
@@ -251,22 +307,30 @@ def load_vibe(
     type=click.Path(dir_okay=False),
     help="Creative catalog (CSV/XLSX) to load first; replaces the catalog of each client in it.",
 )
-def load_bidder(files: tuple[str, ...], catalogs: tuple[str, ...]) -> None:
+@strict_option
+def load_bidder(files: tuple[str, ...], catalogs: tuple[str, ...], strict: bool | None) -> None:
     """Load bidder creative catalogs (--catalog) and import performance files (CSV/XLSX), in
     order, with a summary per file. Bad rows are rejected, not the file: exit 0 unless a file
-    itself was refused (unreadable, missing a required column)."""
+    itself was refused (unreadable, missing a required column). The clients are those the
+    catalog rows name (checked against the clients seed like every source's --client)."""
     if not files and not catalogs:
         raise click.UsageError("give performance FILES and/or --catalog FILE")
-    _load_bidder(list(catalogs), list(files))
+    _load_bidder(list(catalogs), list(files), strict)
 
 
-def _load_bidder(catalogs: list[str], files: list[str]) -> None:
+def _load_bidder(catalogs: list[str], files: list[str], strict: bool | None = None) -> None:
+    from loaders.core.clients import check_clients
     from loaders.sources import bidder
     from loaders.warehouse.database import database_url
 
     url = database_url()
     for catalog in catalogs:
-        result = bidder.load_catalog(url, catalog, echo=click.echo)
+        result = bidder.load_catalog(
+            url,
+            catalog,
+            echo=click.echo,
+            check=lambda clients: check_clients(clients, strict, warn=_warn, what="their rows"),
+        )
         if result.status != "loaded":
             raise AdwhError(f"catalog {catalog} not loaded ({result.status})")
     if files:
@@ -274,6 +338,32 @@ def _load_bidder(catalogs: list[str], files: list[str]) -> None:
         refused = [r for r in results if r.status != "loaded"]
         if refused:
             raise AdwhError(f"{len(refused)} of {len(results)} file(s) not imported")
+
+
+@load.command("partner")
+@click.option(
+    "--client", "clients", multiple=True, help="Client id (repeat for several; default: all)."
+)
+@click.option("--from", "first", help="First day of a backfill, YYYY-MM-DD.")
+@click.option("--to", "last", help="Last day of a backfill, YYYY-MM-DD (inclusive).")
+@strict_option
+def load_partner(
+    clients: tuple[str, ...], first: str | None, last: str | None, strict: bool | None
+) -> None:
+    """Sync the partner warehouse's platform-buy metrics: the restatement window
+    (sources.partner.lookback_days) is read again and replaced; --from/--to backfill a range
+    without moving the incremental state."""
+    from loaders.sources import partner
+    from loaders.warehouse.database import database_url
+
+    if (first is None) != (last is None):
+        raise click.UsageError("--from and --to go together")
+    from loaders.core.days import parse_day
+
+    start, end = parse_day(first, "--from"), parse_day(last, "--to")
+    _check_clients(clients, strict)
+    outcome = partner.load(database_url(), list(clients) or None, start, end, echo=click.echo)
+    click.echo(f"partner: {outcome.rows:,} metric rows loaded")
 
 
 def _deprecated(old: str, new: str) -> None:
@@ -296,16 +386,19 @@ def load_performance(files: tuple[str, ...]) -> None:
     _load_bidder([], list(files))
 
 
-def _exit_on_incomplete(results) -> None:
-    bad = [r for r in results if r.status not in ("loaded", "skipped")]
-    if not bad:
-        click.echo(f"all {len(results)} day(s) loaded or up to date")
-        return
-    counts: dict[str, int] = {}
-    for r in bad:
-        counts[r.status] = counts.get(r.status, 0) + 1
-    detail = ", ".join(f"{n} {status}" for status, n in sorted(counts.items()))
-    raise AdwhError(f"{len(bad)} of {len(results)} day(s) not loaded ({detail})")
+# --- sources ------------------------------------------------------------------------------------
+
+
+@cli.command("sources")
+def sources_cmd() -> None:
+    """List the source registry (vars.adwh_sources in dbt_project.yml)."""
+    from loaders.core.registry import sources
+
+    click.echo(f"{'source':<12}{'spend basis':<16}{'enabled':<9}staging model")
+    for s in sources():
+        click.echo(
+            f"{s.name:<12}{s.spend_basis:<16}{'yes' if s.enabled else 'no':<9}{s.staging_model}"
+        )
 
 
 # --- dbt ----------------------------------------------------------------------------------------

@@ -34,9 +34,9 @@ import numpy as np
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from bench_load import cli_env
-from bench_queries import surfside_day
+from bench_queries import local_settings, surfside_day
 
-from loaders.demo.local_s3 import LOCAL_KEY_ID, LOCAL_SECRET, local_s3
+from loaders.demo.local_s3 import local_s3
 from loaders.sources import surfside
 from loaders.warehouse.database import database_url, scratch_database
 from loaders.warehouse.dbt_runner import run_dbt
@@ -103,13 +103,7 @@ def main() -> None:
     ):
         project_with_clients(clients, Path(project))
         s3.client().create_bucket(Bucket="bench")
-        cfg = surfside.SurfsideSettings(
-            bucket="bench",
-            key_pattern=PATTERN,
-            endpoint_url=s3.endpoint_url,
-            aws_access_key_id=LOCAL_KEY_ID,
-            aws_secret_access_key=LOCAL_SECRET,
-        )
+        cfg = local_settings(s3, PATTERN)
         start = time.perf_counter()
         for day in history:
             deliver(s3, clients, day, history_rows, rng)

@@ -35,6 +35,8 @@ import pyarrow.csv as pacsv
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
+from bench_queries import local_settings
+
 from loaders.demo.local_s3 import LOCAL_KEY_ID, LOCAL_SECRET, local_s3
 from loaders.sources import surfside
 from loaders.warehouse.database import database_url, scratch_database
@@ -134,13 +136,7 @@ def main() -> None:
         client.create_bucket(Bucket="bench")
         key = PATTERN.format(client="bench", date=DAY)
         client.upload_file(str(csv_path), "bench", key)
-        cfg = surfside.SurfsideSettings(
-            bucket="bench",
-            key_pattern=PATTERN,
-            endpoint_url=s3.endpoint_url,
-            aws_access_key_id=LOCAL_KEY_ID,
-            aws_secret_access_key=LOCAL_SECRET,
-        )
+        cfg = local_settings(s3, PATTERN)
 
         with scratch_database(server, "bench_load") as url:
             copy_s = copy_baseline(url, csv_path)

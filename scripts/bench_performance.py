@@ -5,9 +5,9 @@
 1. Generates a creative catalog (2,000 creatives, two clients) and an N-row hourly
    performance CSV (creative x hour x geography x device), and imports it end to end with
    `load_performance` (parse, type, dlt merge on the row key, ingestion log, and the import
-   summary read back from the staging view):
-   - first import into a fresh warehouse (includes building the staging views with dbt),
-   - the same file again (every key replaced; the views exist: the steady state),
+   summary: the staging rules applied to the file's rows and the stored catalog, no dbt):
+   - first import into a fresh warehouse,
+   - the same file again (every key replaced: the steady state),
    - the same file through the `adwh` CLI in a child process (Python start-up included).
 2. Builds a performance history of M daily rows (creative x day x geography x device) through
    the same loader, runs dbt up to marts.mart_creative_geo_device_daily, then measures p50/p95
@@ -213,7 +213,7 @@ def main() -> None:
             performance.load_catalog(url, str(catalog), settings=settings, echo=None)
             print(f"\nimport of {args.import_rows:,} rows, end to end (summary included)")
             [first], _ = timed(
-                "  first import (builds the staging views with dbt)",
+                "  first import into a fresh warehouse",
                 performance.load_performance,
                 url,
                 [str(hourly)],

@@ -173,12 +173,62 @@ def test_results_from_line_is_a_summary_row_and_a_blank_day_is_refused():
     with pytest.raises(FileRejected) as err:
         facebook.parse(f"{header}\n2026-03-01,C,S,A,10,1\n,C,S,A,20,2\n".encode(), "x.csv")
     assert str(err.value) == (
-        "x.csv, row 3, column 'Day': "
-        "the date is blank (every row with a campaign name needs its day)"
+        "x.csv, row 3, column 'Day': the date is blank (every data row needs its day)"
     )
     with pytest.raises(FileRejected) as err:
         facebook.parse(f"{header}\nTotal,,,,10,1\n".encode(), "x.csv")
     assert "all 1 row(s) are summary rows" in str(err.value)
+
+
+MISSING_CAMPAIGN = (
+    "Day,Campaign name,Ad set name,Ad name,Impressions,Link clicks,Amount spent (USD)\n"
+    ",,,,3300,33,33.00\n"  # row 2: Ads Manager's totals line (no names)
+    "2026-03-01,Spring,Broad,Video A,1000,10,10.00\n"  # 3
+    "2026-03-01,,Broad,Video B,2000,20,20.00\n"  # 4: a data row without its campaign name
+    "2026-03-02,Total,,,300,3,3.00\n"  # 5: a total line added in Excel
+)
+
+
+def test_a_data_row_missing_its_campaign_name_is_loaded_not_skipped(db_url, tmp_path):
+    path = tmp_path / "missing_campaign.csv"
+    path.write_text(MISSING_CAMPAIGN)
+    [result] = run(db_url, "acme", path)
+    assert result.status == "loaded"
+    assert result.summary_rows == [2, 5]
+    assert result.rows == 2
+    # rows 3 and 4 land: 1,000 + 2,000 impressions; row 4 keeps its empty campaign cell
+    assert query(
+        db_url,
+        "select source_row_number, coalesce(campaign_name, ''), ad_set_name, ad_name, "
+        "impressions from raw_facebook.ad_daily order by 1",
+    ) == [(3, "Spring", "Broad", "Video A", 1000), (4, "", "Broad", "Video B", 2000)]
+
+
+def test_an_xlsx_campaign_formula_without_a_value_is_loaded_and_named(db_url, tmp_path):
+    from test_tabular import xlsx_with_formulas
+
+    header = ["Day", "Campaign name", "Ad set name", "Ad name", "Impressions", "Link clicks"]
+    data = xlsx_with_formulas(
+        [
+            header,
+            ["2026-03-01", '="Spring "&"Sale"', "Broad", "Video A", 1000, 10],  # cached
+            ["2026-03-01", '="Spring "&"Sale"', "Broad", "Video B", 2000, 20],  # not cached
+        ],
+        {"B2": ("str", "Spring Sale")},
+    )
+    path = tmp_path / "formulas.xlsx"
+    path.write_bytes(data)
+    [result] = run(db_url, "acme", path)
+    assert result.status == "loaded"
+    assert result.rows == 2 and result.summary_rows == []
+    assert "warning: row 3, column 'Campaign name': a formula without a cached value" in (
+        result.line()
+    )
+    assert query(
+        db_url,
+        "select source_row_number, campaign_name, impressions from raw_facebook.ad_daily "
+        "order by 1",
+    ) == [(2, "Spring Sale", 1000), (3, "", 2000)]
 
 
 # --- loads -------------------------------------------------------------------------------------
@@ -314,7 +364,7 @@ def test_file_over_the_size_limit_is_refused_unread(db_url, tmp_path, monkeypatc
     def must_not_read(path):
         raise AssertionError(f"{path} was read")
 
-    monkeypatch.setattr(facebook, "_read_bytes", must_not_read)
+    monkeypatch.setattr(facebook.upload, "_read_bytes", must_not_read)
     # settings from .dlt/config.toml (max_upload_mb = 50)
     [result] = facebook.load(db_url, "globex", [big], echo=lambda _: None)
     assert result.status == "rejected"

@@ -289,3 +289,30 @@ def test_conservation_test_counts_facebook_raw_rows(warehouse):
             (D4,),
         )
     run_dbt(test, url)
+
+
+def test_a_row_missing_its_campaign_name_is_quarantined_not_lost(server_url, tmp_path):
+    from test_facebook_loader import MISSING_CAMPAIGN
+
+    path = tmp_path / "missing_campaign.csv"
+    path.write_text(MISSING_CAMPAIGN)
+    with fresh_database(server_url, "fbmiss") as url:
+        [result] = facebook.load(url, "acme", [path], echo=lambda _: None)
+        assert result.status == "loaded"
+        run_dbt(
+            [
+                "build",
+                "--quiet",
+                "--select",
+                "+stg_facebook__ad_daily",
+                "--exclude-resource-type",
+                "test",
+                "unit_test",
+            ],
+            url,
+        )
+        assert query(
+            url,
+            "select source_row_number, impressions, is_valid, invalid_reasons "
+            "from staging.stg_facebook__ad_daily order by 1",
+        ) == [(3, 1000, True, None), (4, 2000, False, "missing_campaign_name")]

@@ -189,3 +189,86 @@ def test_duplicate_header_for_one_column_is_refused():
     with pytest.raises(FileRejected) as err:
         typed(f"{HEADER},Clicks\n2026-01-05,C,S,P,K,1,0,0,0,0\n")
     assert "two columns match 'clicks'" in str(err.value)
+
+
+def xlsx_with_formulas(rows: list[list], cached: dict[str, tuple[str | None, str]]) -> bytes:
+    """An XLSX written by openpyxl (which stores formulas without a value: it cannot
+    calculate), then given the cached values Excel would have saved: `cached` maps a cell
+    reference to (cell type attribute, value) - what Excel writes as <c t=".."><v>..</v>."""
+    import re
+    import zipfile
+
+    from openpyxl import Workbook
+
+    wb = Workbook()
+    for row in rows:
+        wb.active.append(row)
+    plain = io.BytesIO()
+    wb.save(plain)
+    out = io.BytesIO()
+    with (
+        zipfile.ZipFile(io.BytesIO(plain.getvalue())) as src,
+        zipfile.ZipFile(out, "w") as dst,
+    ):
+        for item in src.infolist():
+            data = src.read(item.filename)
+            if item.filename == "xl/worksheets/sheet1.xml":
+                xml = data.decode()
+                for ref, (kind, value) in cached.items():
+                    kind_attr = f' t="{kind}"' if kind else ""
+                    xml, count = re.subn(
+                        rf'<c r="{ref}"><f>(.*?)</f><v\s*/></c>',
+                        rf'<c r="{ref}"{kind_attr}><f>\1</f><v>{value}</v></c>',
+                        xml,
+                    )
+                    assert count == 1, ref
+                data = xml.encode()
+            dst.writestr(item, data)
+    return out.getvalue()
+
+
+def test_xlsx_formula_cells_read_their_cached_value():
+    data = xlsx_with_formulas(
+        [
+            ["Day", "Campaign", "Impressions"],
+            ["2026-01-05", '="Spring "&"Sale"', 1000],
+            ["2026-01-06", "Spring Sale", "=C2*2"],
+        ],
+        {"B2": ("str", "Spring Sale"), "C3": (None, "2000")},
+    )
+    sheet = read_strings(data, "cached.xlsx")
+    assert sheet.table.column(1).to_pylist() == ["Spring Sale", "Spring Sale"]
+    assert sheet.table.column(2).to_pylist() == ["1000", "2000"]
+    assert sheet.warnings == []
+
+
+def test_xlsx_formula_without_a_cached_value_is_empty_and_named():
+    import logging
+
+    data = xlsx_with_formulas(
+        [
+            ["Day", "Campaign", "Impressions"],
+            ["2026-01-05", '="Spring "&"Sale"', 1000],
+            ["2026-01-06", "Spring Sale", "=C2*2"],
+            ["2026-01-07", "Spring Sale", "=C2*3"],
+        ],
+        {"C4": (None, "3000")},  # only C4 was calculated
+    )
+    logged: list[str] = []
+    handler = logging.Handler(logging.WARNING)
+    handler.emit = lambda record: logged.append(record.getMessage())
+    logger = logging.getLogger("adwh.tabular")
+    logger.addHandler(handler)
+    try:
+        sheet = read_strings(data, "uncached.xlsx")
+    finally:
+        logger.removeHandler(handler)
+    assert sheet.table.column(1).to_pylist() == ["", "Spring Sale", "Spring Sale"]
+    assert sheet.table.column(2).to_pylist() == ["1000", "", "3000"]
+    assert [w.split(": ")[0] for w in sheet.warnings] == [
+        "uncached.xlsx, row 2, column 'Campaign'",
+        "uncached.xlsx, row 3, column 'Impressions'",
+    ]
+    assert "a formula without a cached value" in sheet.warnings[0]
+    assert "is read as an empty cell" in sheet.warnings[0]
+    assert logged == sheet.warnings  # on stderr from the CLI (adwh: ...)

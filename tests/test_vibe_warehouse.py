@@ -132,14 +132,15 @@ def test_invalid_vibe_rows_are_quarantined_with_their_rule(warehouse):
         warehouse["url"],
         """select client_id, date_day, creative_name, rule, source_row_number, source_file,
                   offending_values
-           from marts.dq_quarantine where source = 'vibe' order by source_row_number, 1""",
+           from marts.dq_quarantine where source = 'vibe'
+           order by source_row_number, client_id, date_day""",
     )
     stub = warehouse["stub"]
     report_of = {(c.advertiser_id, c.start_date): c.report_id for c in stub.creations}
     assert [r[:5] for r in rows] == [
         ("acme", D2, None, "missing_creative_name", 3),
-        ("acme", D1, "NEGSPEND", "negative_media_cost", 4),
         ("acme", STRAY, "A2", "date_outside_report_range", 4),
+        ("acme", D1, "NEGSPEND", "negative_media_cost", 4),
     ]
     files = {r[2]: r[5] for r in rows}
     assert files["NEGSPEND"] == f"vibe://{ADV}/reports/{report_of[(ADV, D1)]}.csv"

@@ -10,6 +10,11 @@
         {%- endif -%}
         date '{{ value }}'
     {%- else -%}
-        ((now() at time zone 'UTC')::date)
+        {{ utc_date(dbt.current_timestamp()) }}
     {%- endif -%}
+{%- endmacro %}
+
+{#- The day `days` days before as_of_date(). -#}
+{% macro days_before_as_of(days) -%}
+    cast({{ dbt.dateadd('day', -(days | int), as_of_date()) }} as date)
 {%- endmacro %}

@@ -22,16 +22,16 @@
     {%- set levels = entity_levels() -%}
     {%- for level in levels %}
         select
-            '{{ level.type }}'::text as entity_type,
-            {{ level.id }}::text as entity_id,
-            {{ level.name }}::text as entity_name,
+            cast('{{ level.type }}' as {{ dbt.type_string() }}) as entity_type,
+            cast({{ level.id }} as {{ dbt.type_string() }}) as entity_id,
+            cast({{ level.name }} as {{ dbt.type_string() }}) as entity_name,
             client_id,
             {%- for column in entity_parent_columns() %}
                 {%- set available = (level.type != 'client' and column == 'source')
                     or (column.startswith('campaign') and level.type in ['campaign', 'strategy', 'placement', 'creative'])
                     or (column.startswith('strategy') and level.type in ['strategy', 'placement', 'creative'])
                     or (column.startswith('placement') and level.type in ['placement', 'creative']) %}
-                {% if available %}{{ column }}{% else %}null{% endif %}::text as {{ column }},
+                cast({% if available %}{{ column }}{% else %}null{% endif %} as {{ dbt.type_string() }}) as {{ column }},
             {%- endfor %}
             first_seen_date,
             last_seen_date
@@ -45,17 +45,10 @@
 {% macro entity_activity_sql(fact_relation) -%}
     {%- for level in entity_levels() %}
         select
-            '{{ level.type }}'::text as entity_type,
-            {{ level.id }}::text as entity_id,
+            cast('{{ level.type }}' as {{ dbt.type_string() }}) as entity_type,
+            cast({{ level.id }} as {{ dbt.type_string() }}) as entity_id,
             date_day,
-            sum(impressions) as impressions,
-            sum(clicks) as clicks,
-            sum(conversions) as conversions,
-            sum(conversion_revenue) as conversion_revenue,
-            sum(media_cost) as media_cost,
-            sum(spend) as spend,
-            sum(video_starts) as video_starts,
-            sum(video_completions) as video_completions,
+            {{ summed_measures() }},
             sum(source_row_count) as source_row_count
         from {{ fact_relation }}
         group by {{ level.id }}, date_day

@@ -1,13 +1,13 @@
-{#- Metric helpers: the one definition of every ratio (DESIGN.md section 4). -#}
+{#- Metric helpers: the one definition of every ratio (docs/metrics-and-rules.md). -#}
 
 {#- numerator / denominator, NULL when the denominator is 0 or NULL (never 0). -#}
 {% macro safe_divide(numerator, denominator) -%}
-    (({{ numerator }})::numeric / nullif(({{ denominator }})::numeric, 0))
+    (cast({{ numerator }} as numeric) / nullif(cast({{ denominator }} as numeric), 0))
 {%- endmacro %}
 
 {#- A ratio as stored: 12 decimals, far below any figure a dashboard shows. -#}
 {% macro stored_ratio(expression) -%}
-    ({{ expression }})::numeric(38, 12)
+    cast({{ expression }} as numeric(38, 12))
 {%- endmacro %}
 
 {#- The ratio columns, recomputed from summed measures at the caller's grain.
@@ -24,5 +24,24 @@
 {#- The additive measures every fact and mart carries, in order. -#}
 {% macro additive_measures() -%}
     {{ return(['impressions', 'clicks', 'conversions', 'conversion_revenue', 'media_cost',
-               'spend', 'video_starts', 'video_completions']) }}
+               'spend', 'video_starts', 'video_completions', 'trials', 'purchases']) }}
+{%- endmacro %}
+
+{#- The stored type of an additive measure: counts are whole numbers. -#}
+{% macro measure_type(measure) -%}
+    {%- if measure in ['impressions', 'clicks', 'video_starts', 'video_completions'] -%}
+        {{ dbt.type_bigint() }}
+    {%- else -%}
+        numeric(38, 12)
+    {%- endif -%}
+{%- endmacro %}
+
+{#- `sum(<prefix><measure>) as <measure>` for every additive measure, comma-separated, cast
+    to the stored type when `typed`. -#}
+{% macro summed_measures(prefix='', typed=false) -%}
+    {%- for measure in additive_measures() %}
+    {% if typed %}cast(sum({{ prefix }}{{ measure }}) as {{ measure_type(measure) }})
+    {%- else %}sum({{ prefix }}{{ measure }}){% endif %} as {{ measure }}
+    {%- if not loop.last %},{% endif %}
+    {%- endfor %}
 {%- endmacro %}

@@ -1,10 +1,17 @@
-{#- Reporting periods. Weeks are ISO weeks (Monday to Sunday, date_trunc('week')), months
-    are calendar months. -#}
+{#- Reporting periods. Weeks are ISO weeks (Monday to Sunday, dbt.date_trunc('week')),
+    months are calendar months. A period's type is also its date part. -#}
 {% macro period_types() -%}
-    {{ return([
-        {'type': 'week', 'trunc': 'week', 'length': "interval '1 week'"},
-        {'type': 'month', 'trunc': 'month', 'length': "interval '1 month'"},
-    ]) }}
+    {{ return([{'type': 'week'}, {'type': 'month'}]) }}
+{%- endmacro %}
+
+{#- First day of the `period` (week, month) holding `day`. -#}
+{% macro period_start(period, day) -%}
+    cast({{ dbt.date_trunc(period, day) }} as date)
+{%- endmacro %}
+
+{#- Last day of the `period` holding `day`. -#}
+{% macro period_end(period, day) -%}
+    cast({{ dbt.dateadd('day', -1, dbt.dateadd(period, 1, dbt.date_trunc(period, day))) }} as date)
 {%- endmacro %}
 
 {#- Measures and ratios a period summary compares with the previous period. -#}
@@ -17,7 +24,7 @@
     ratios from sums, and for each of delta_metrics() the previous period's value, the
     absolute change and the relative change (NULL without a previous period, or when the
     previous value is 0). -#}
-{% macro client_period_summary(trunc, length) -%}
+{% macro client_period_summary(period) -%}
     with days as (
         select *
         from {{ ref('mart_entity_daily_metrics') }}
@@ -28,21 +35,13 @@
         select
             client_id,
             max(entity_name) as client_name,
-            date_trunc('{{ trunc }}', date_day)::date as period_start,
-            (date_trunc('{{ trunc }}', date_day) + {{ length }} - interval '1 day')::date
-                as period_end,
+            {{ period_start(period, 'date_day') }} as period_start,
+            {{ period_end(period, 'date_day') }} as period_end,
             count(*) as days_covered,
-            count(*) filter (where is_active) as active_days,
-            sum(impressions)::bigint as impressions,
-            sum(clicks)::bigint as clicks,
-            sum(conversions)::numeric(38, 12) as conversions,
-            sum(conversion_revenue)::numeric(38, 12) as conversion_revenue,
-            sum(media_cost)::numeric(38, 12) as media_cost,
-            sum(spend)::numeric(38, 12) as spend,
-            sum(video_starts)::bigint as video_starts,
-            sum(video_completions)::bigint as video_completions
+            count(case when is_active then 1 end) as active_days,
+            {{ summed_measures(typed=true) }}
         from days
-        group by client_id, date_trunc('{{ trunc }}', date_day)
+        group by client_id, {{ period_start(period, 'date_day') }}, {{ period_end(period, 'date_day') }}
     ),
 
     with_ratios as (
@@ -70,7 +69,7 @@
         period_end,
         days_covered,
         active_days,
-        days_covered = (period_end - period_start + 1) as is_complete,
+        days_covered = {{ dbt.datediff('period_start', 'period_end', 'day') }} + 1 as is_complete,
         impressions,
         clicks,
         conversions,
@@ -86,16 +85,17 @@
         roas,
         vcr
         {%- for metric in delta_metrics() %}
-        {%- set value_type = 'bigint' if metric in ['impressions', 'clicks'] else 'numeric(38, 12)' %},
-        (case when previous_period_start = (period_start - {{ length }})::date
-            then {{ metric }}_previous
-        end)::{{ value_type }} as {{ metric }}_previous,
-        (case when previous_period_start = (period_start - {{ length }})::date
-            then {{ metric }} - {{ metric }}_previous
-        end)::{{ value_type }} as {{ metric }}_delta,
-        (case when previous_period_start = (period_start - {{ length }})::date
-            then {{ safe_divide(metric ~ ' - ' ~ metric ~ '_previous', metric ~ '_previous') }}
-        end)::numeric(38, 12) as {{ metric }}_delta_pct
+        {%- set value_type = measure_type(metric) if metric in additive_measures() else 'numeric(38, 12)' %}
+        {%- set follows = 'previous_period_start = cast(' ~ dbt.dateadd(period, -1, 'period_start') ~ ' as date)' %},
+        cast(case when {{ follows }} then {{ metric }}_previous end as {{ value_type }})
+            as {{ metric }}_previous,
+        cast(case when {{ follows }} then {{ metric }} - {{ metric }}_previous end as {{ value_type }})
+            as {{ metric }}_delta,
+        cast(
+            case when {{ follows }}
+                then {{ safe_divide(metric ~ ' - ' ~ metric ~ '_previous', metric ~ '_previous') }}
+            end as numeric(38, 12)
+        ) as {{ metric }}_delta_pct
         {%- endfor %}
     from with_previous
 {%- endmacro %}

@@ -2,9 +2,10 @@
     (a, NULL) and (a, '') differ, and the same inputs give the same key in every
     environment and rebuild (no sequences). -#}
 {% macro surrogate_key(columns) -%}
-    md5(concat_ws('||'
-        {%- for column in columns %},
-        coalesce(cast({{ column }} as text), '<null>')
-        {%- endfor %}
-    ))
+    {%- set parts = [] -%}
+    {%- for column in columns -%}
+        {%- if not loop.first %}{% do parts.append("'||'") %}{% endif -%}
+        {%- do parts.append("coalesce(cast(" ~ column ~ " as " ~ dbt.type_string() ~ "), '<null>')") -%}
+    {%- endfor -%}
+    {{ dbt.hash(dbt.concat(parts)) }}
 {%- endmacro %}

@@ -8,13 +8,13 @@ with country_sums as (
         entity_type,
         entity_id,
         date_day,
-        sum(impressions) filter (where country_code <> 'ALL') as country_impressions,
-        sum(spend) filter (where country_code <> 'ALL') as country_spend,
-        sum(clicks) filter (where country_code <> 'ALL') as country_clicks,
-        max(impressions) filter (where country_code = 'ALL') as all_impressions,
-        max(spend) filter (where country_code = 'ALL') as all_spend,
-        max(clicks) filter (where country_code = 'ALL') as all_clicks,
-        min(least(impressions, clicks, spend)) filter (where country_code = 'ZZ') as zz_minimum
+        sum(case when country_code <> 'ALL' then impressions end) as country_impressions,
+        sum(case when country_code <> 'ALL' then spend end) as country_spend,
+        sum(case when country_code <> 'ALL' then clicks end) as country_clicks,
+        max(case when country_code = 'ALL' then impressions end) as all_impressions,
+        max(case when country_code = 'ALL' then spend end) as all_spend,
+        max(case when country_code = 'ALL' then clicks end) as all_clicks,
+        min(case when country_code = 'ZZ' then least(impressions, clicks, spend) end) as zz_minimum
     from {{ ref('mart_entity_country_daily') }}
     group by entity_type, entity_id, date_day
 )

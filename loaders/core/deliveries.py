@@ -23,14 +23,14 @@ import datetime as dt
 import time
 from dataclasses import dataclass
 
+from loaders.core.pipeline import CLIENT_DAY, CLIENT_DAY_HINTS, ensure_index
 from loaders.warehouse.database import connect
 
 TABLE = "deliveries"
 
 COLUMNS = {
     "delivery_id": {"data_type": "bigint", "nullable": False},
-    "client_id": {"data_type": "text", "nullable": False},
-    "report_date": {"data_type": "date", "nullable": False},
+    **CLIENT_DAY_HINTS,
     "source_bucket": {"data_type": "text", "nullable": True},
     "source_key": {"data_type": "text", "nullable": False},
     "source_etag": {"data_type": "text", "nullable": True},
@@ -153,23 +153,10 @@ def supersede(url: str, schema: str, rows_table: str, keys: list[tuple[str, dt.d
 
 def ensure_indexes(url: str, schema: str, rows_table: str) -> None:
     """Indexes the loaders and dbt look deliveries up by (created once, after the first load)."""
-    statements = [
-        (TABLE, f"create unique index if not exists {TABLE}_id on {schema}.{TABLE} (delivery_id)"),
-        (
-            TABLE,
-            f"create index if not exists {TABLE}_client_day "
-            f"on {schema}.{TABLE} (client_id, report_date)",
-        ),
-        (
-            rows_table,
-            f"create index if not exists {rows_table}_delivery "
-            f"on {schema}.{rows_table} (delivery_id)",
-        ),
-    ]
-    with connect(url) as conn, conn.cursor() as cur:
-        for table, ddl in statements:
-            if _exists(cur, schema, table):
-                cur.execute(ddl)
+    lineage = f"{schema}.{TABLE}"
+    ensure_index(url, lineage, f"{TABLE}_id", ("delivery_id",), unique=True)
+    ensure_index(url, lineage, f"{TABLE}_client_day", CLIENT_DAY)
+    ensure_index(url, f"{schema}.{rows_table}", f"{rows_table}_delivery", ("delivery_id",))
 
 
 def check_layout(url: str, schema: str, rows_table: str) -> None:

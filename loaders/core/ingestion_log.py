@@ -9,6 +9,7 @@ from __future__ import annotations
 import datetime as dt
 import uuid
 from dataclasses import dataclass, field
+from typing import Protocol
 
 from loaders.core.errors import redact
 from loaders.warehouse.database import connect
@@ -67,6 +68,47 @@ class LogEntry:
     def __post_init__(self) -> None:
         if self.status not in STATUSES:
             raise ValueError(f"unknown ingestion status {self.status!r}")
+
+
+class Attempt(Protocol):
+    """What every source's result of one attempt (a day, a file) carries."""
+
+    status: str
+    rows: int
+    message: str
+    load_id: str | None
+    started_at: dt.datetime
+
+
+def attempt_entry(
+    source: str,
+    attempt: Attempt,
+    *,
+    client_id: str | None = None,
+    report_date: dt.date | None = None,
+    object_key: str | None = None,
+    object_version: str | None = None,
+    note: str | None = None,
+) -> LogEntry:
+    """The log row of one attempt; rows count only when it loaded, `note` stands in for an
+    empty message."""
+    return LogEntry(
+        source=source,
+        status=attempt.status,
+        client_id=client_id,
+        report_date=report_date,
+        object_key=object_key,
+        object_version=object_version,
+        rows_loaded=attempt.rows if attempt.status == "loaded" else None,
+        message=attempt.message or note or None,
+        load_id=attempt.load_id,
+        started_at=attempt.started_at,
+    )
+
+
+def record_attempt(url: str, run_id: str, source: str, attempt: Attempt, **where) -> None:
+    """Write the log row of one attempt (`where`: the keywords of `attempt_entry`)."""
+    record(url, run_id, [attempt_entry(source, attempt, **where)])
 
 
 def ensure_schema(url: str) -> None:

@@ -170,3 +170,45 @@ def run_data(pipeline, data, after_extract=None) -> LoadOutcome:
         count for table, count in normalized.row_counts.items() if not table.startswith("_dlt")
     )
     return LoadOutcome(load_id, rows)
+
+
+def ensure_index(
+    url: str, table: str, index: str, columns: tuple[str, ...], unique: bool = False
+) -> None:
+    """`create [unique] index if not exists` on a raw table, once dlt has created that table."""
+    from loaders.warehouse.database import connect
+
+    kind = "unique index" if unique else "index"
+    with connect(url) as conn, conn.cursor() as cur:
+        cur.execute("select to_regclass(%s)", (table,))
+        if cur.fetchone()[0] is None:
+            return
+        cur.execute(f"create {kind} if not exists {index} on {table} ({', '.join(columns)})")
+
+
+CLIENT_DAY = ("client_id", "report_date")
+
+# dlt hints of the lineage columns every (client, day) source carries
+CLIENT_DAY_HINTS = {
+    "client_id": {"data_type": "text", "nullable": False},
+    "report_date": {"data_type": "date", "nullable": False},
+}
+ROW_HINTS = {
+    "source_row_number": {"data_type": "bigint", "nullable": False},
+    "loaded_at": {"data_type": "timestamp", "nullable": False},
+}
+
+
+@dataclass(frozen=True)
+class ClientDayTable:
+    """A raw table merged per (client_id, report_date): a day loaded again replaces the day."""
+
+    source: str
+    name: str
+    hints: dict
+
+    def resource(self):
+        return merge_resource(self.name, CLIENT_DAY, self.hints)
+
+    def ensure_index(self, url: str) -> None:
+        ensure_index(url, f"raw_{self.source}.{self.name}", f"{self.name}_client_day", CLIENT_DAY)

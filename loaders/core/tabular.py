@@ -4,8 +4,9 @@ Two steps, shared by every file-based source:
 
 1. `read_strings(data, name)` -> `RawSheet`: every cell as text, the header as written, the
    row number of every data row as a spreadsheet shows it (header = row 1). Fully blank rows
-   are dropped. CSV goes through Arrow's reader; XLSX through calamine (first sheet - or the
-   first whose header the caller accepts - with the header on its first non-empty row).
+   are dropped. CSV goes through Arrow's reader; XLSX through calamine (xlsx.py: the first
+   sheet - or the first whose header the caller accepts - with the header on its first
+   non-empty row; formulas give their cached value).
 2. `type_columns(sheet, spec)` -> Arrow table: header matching ignores case, spaces,
    underscores and dashes; required columns must be present; numbers may carry thousands
    separators; blank numeric cells are NULL (or 0 where a source says so). The first bad
@@ -19,11 +20,10 @@ to find the exact offending cell.
 from __future__ import annotations
 
 import csv
-import datetime as dt
 import io
 import re
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 
 import pyarrow as pa
@@ -60,6 +60,8 @@ class RawSheet:
     headers: list[str]
     table: pa.Table  # string columns named c0..cN, in header order
     row_numbers: pa.Array  # int64, spreadsheet row number of each data row
+    # cells read as empty that a reader should know about (file, row and column named)
+    warnings: list[str] = field(default_factory=list)
 
     @property
     def num_rows(self) -> int:
@@ -89,7 +91,9 @@ def read_strings(
     if lower.endswith(".csv"):
         return _read_csv(data, file_name)
     if lower.endswith(".xlsx"):
-        return _read_xlsx(data, file_name, is_header)
+        from loaders.core.xlsx import read_xlsx  # imports this module: a cycle at import time
+
+        return read_xlsx(data, file_name, is_header)
     raise FileRejected(file_name, "not a CSV or XLSX file (expected a .csv or .xlsx name)")
 
 
@@ -147,7 +151,7 @@ def _read_csv(data: bytes, file_name: str) -> RawSheet:
                 ) from None
             raise FileRejected(file_name, f"cannot be parsed as CSV: {exc}") from None
     table = table.rename_columns([f"c{i}" for i in range(table.num_columns)])
-    return _drop_blank_rows(file_name, [h.strip() for h in header], table, first_row=2)
+    return drop_blank_rows(file_name, [h.strip() for h in header], table, first_row=2)
 
 
 def _arrow_csv(data: bytes, delimiter: str, ncols: int) -> pa.Table:
@@ -175,73 +179,7 @@ def _first_ragged_row(text: str, delimiter: str, ncols: int) -> tuple[int, int] 
     return None
 
 
-def _read_xlsx(
-    data: bytes, file_name: str, is_header: Callable[[list[str]], bool] | None = None
-) -> RawSheet:
-    from python_calamine import CalamineWorkbook
-
-    if not data:
-        raise FileRejected(file_name, "the file is empty")
-    try:
-        workbook = CalamineWorkbook.from_filelike(io.BytesIO(data))
-        if not workbook.sheet_names:
-            raise FileRejected(file_name, "the workbook has no sheets")
-        rows = workbook.get_sheet_by_index(0).to_python(skip_empty_area=False)
-        if is_header is not None and not is_header(_xlsx_header(rows)[1]):
-            for index in range(1, len(workbook.sheet_names)):
-                candidate = workbook.get_sheet_by_index(index).to_python(skip_empty_area=False)
-                if is_header(_xlsx_header(candidate)[1]):
-                    rows = candidate
-                    break
-    except FileRejected:
-        raise
-    except Exception as exc:  # calamine raises several private error types
-        raise FileRejected(file_name, f"cannot be read as an XLSX workbook ({exc})") from None
-    header_index, header = _xlsx_header(rows)
-    if header_index is None:
-        raise FileRejected(file_name, "the first sheet is empty")
-    ncols = len(header)
-    body = rows[header_index + 1 :]
-    columns = [[_cell_text(r[i]) if i < len(r) else "" for r in body] for i in range(ncols)]
-    for offset, r in enumerate(body):
-        if any(_cell_text(c) for c in r[ncols:]):
-            raise FileRejected(
-                file_name,
-                "a value stands right of the last named column",
-                row=header_index + 2 + offset,
-            )
-    table = pa.table({f"c{i}": pa.array(col, pa.string()) for i, col in enumerate(columns)})
-    return _drop_blank_rows(file_name, header, table, first_row=header_index + 2)
-
-
-def _xlsx_header(rows: list[list]) -> tuple[int | None, list[str]]:
-    """Index and cells of a sheet's header: its first non-empty row."""
-    header_index = next((i for i, r in enumerate(rows) if any(_cell_text(c) for c in r)), None)
-    if header_index is None:
-        return None, []
-    header = [_cell_text(c).strip() for c in rows[header_index]]
-    while header and not header[-1]:
-        header.pop()
-    return header_index, header
-
-
-def _cell_text(value: object) -> str:
-    if value is None:
-        return ""
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    if isinstance(value, float):
-        if value.is_integer():
-            return str(int(value))
-        return format(Decimal(repr(value)), "f")
-    if isinstance(value, dt.datetime):
-        return value.date().isoformat() if value.time() == dt.time() else value.isoformat(" ")
-    if isinstance(value, dt.date):
-        return value.isoformat()
-    return str(value)
-
-
-def _drop_blank_rows(
+def drop_blank_rows(
     file_name: str, headers: list[str], table: pa.Table, first_row: int
 ) -> RawSheet:
     row_numbers = pa.array(range(first_row, first_row + table.num_rows), pa.int64())
@@ -309,17 +247,22 @@ def type_columns(sheet: RawSheet, spec: list[Column], keep_extra: bool = True) -
         raw = sheet.table.column(index)
         arrays[column.name] = _convert(raw, column, sheet, sheet.headers[index])
     if keep_extra:
-        used = set(positions.values())
-        taken = set(arrays)
-        for index, header in enumerate(sheet.headers):
-            if index in used or not header:
-                continue
-            name = snake_case(header)
-            while name in taken:
-                name += "_extra"
-            taken.add(name)
-            arrays[name] = sheet.table.column(index)
+        arrays.update(extra_columns(sheet, set(positions.values()), set(arrays)))
     return pa.table(arrays)
+
+
+def extra_columns(sheet: RawSheet, used: set[int], taken: set[str]) -> dict[str, pa.Array]:
+    """The sheet's columns a spec does not know, as text, named in snake_case (`_extra`
+    appended where a name is `taken`), so nothing a vendor sent is lost."""
+    extra: dict[str, pa.Array] = {}
+    for index, header in enumerate(sheet.headers):
+        if index in used or not header:
+            continue
+        name = snake_case(header)
+        while name in taken or name in extra:
+            name += "_extra"
+        extra[name] = sheet.table.column(index)
+    return extra
 
 
 def _arrow_type(kind: str) -> pa.DataType:
@@ -343,12 +286,24 @@ def _convert(raw: pa.Array, column: Column, sheet: RawSheet, header: str) -> pa.
         values = pc.if_else(empty, pa.scalar(None, pa.string()), values)
     if column.kind == DATE:
         return _to_date(values, column, sheet, header)
-    if pc.any(pc.match_substring(values, ",")).as_py():
-        thousands = pc.match_substring_regex(values, _THOUSANDS)
-        values = pc.if_else(thousands, pc.replace_substring(values, ",", ""), values)
+    values = strip_thousands(values)
     if column.kind == INT:
         return _to_int(values, sheet, header)
     return _to_decimal(values, sheet, header)
+
+
+def strip_thousands(values: pa.Array) -> pa.Array:
+    """Numbers written with thousands separators in groups of three (`1,234,567.89`) without
+    them; every other value as it was."""
+    if not pc.any(pc.match_substring(values, ",")).as_py():
+        return values
+    thousands = pc.match_substring_regex(values, _THOUSANDS)
+    return pc.if_else(thousands, pc.replace_substring(values, ",", ""), values)
+
+
+def drop_zero_fraction(values: pa.Array) -> pa.Array:
+    """Whole numbers written with a zero fraction (`12.0`, `12.`) as `12`."""
+    return pc.replace_substring_regex(values, _INTEGRAL, r"\1")
 
 
 def _to_int(values: pa.Array, sheet: RawSheet, header: str) -> pa.Array:
@@ -356,7 +311,7 @@ def _to_int(values: pa.Array, sheet: RawSheet, header: str) -> pa.Array:
         return pc.cast(values, pa.int64())
     except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
         pass
-    integral = pc.replace_substring_regex(values, _INTEGRAL, r"\1")
+    integral = drop_zero_fraction(values)
     try:
         return pc.cast(integral, pa.int64())
     except (pa.ArrowInvalid, pa.ArrowNotImplementedError):

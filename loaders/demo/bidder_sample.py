@@ -10,7 +10,6 @@ import datetime as dt
 import hashlib
 import io
 import random
-from collections.abc import Callable
 
 CATALOG_HEADER = [
     "creative_id",
@@ -160,27 +159,3 @@ def demo_files(window: list[dt.date]) -> dict[str, bytes]:
         "performance-globex-daily.csv": to_csv(DAILY_HEADER, globex_daily),
         "performance-globex-corrected.csv": to_csv(DAILY_HEADER, globex_corrected),
     }
-
-
-def demo_step(url: str, s3, window: list[dt.date], echo: Callable) -> None:
-    """`adwh demo` step: write the files under <ADWH_HOME>/demo/bidder and import them with
-    the real loader (catalogs first, then the performance files with their summaries)."""
-    from loaders.core.settings import adwh_home
-    from loaders.sources import bidder as performance
-
-    folder = adwh_home() / "demo" / "bidder"
-    folder.mkdir(parents=True, exist_ok=True)
-    files = demo_files(window)
-    for name, body in files.items():
-        (folder / name).write_bytes(body)
-    echo(f"\n== Bidder: creative catalogs and performance files from {folder}")
-    settings = performance.PerformanceSettings()
-    for name in files:
-        if name.startswith("creatives-"):
-            performance.load_catalog(url, str(folder / name), settings=settings, echo=echo)
-    performance.load_performance(
-        url,
-        [str(folder / name) for name in files if name.startswith("performance-")],
-        settings=settings,
-        echo=echo,
-    )

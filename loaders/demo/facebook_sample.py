@@ -1,7 +1,7 @@
 """Deterministic sample Facebook Ads Manager exports for the demo.
 
 Same window of days, same figures: every number comes from a RNG seeded by (client, ad, day).
-The files look like what people really upload (DESIGN.md section 7): a CSV saved from Ads
+The files look like what people really upload: a CSV saved from Ads
 Manager with a UTF-8 BOM, CRLF line ends, `Amount spent (USD)`, thousands separators and the
 summary row Ads Manager puts on top; an XLSX with a `Day` breakdown and real number cells; and
 a period export (no daily breakdown), which the loader must refuse.

@@ -1,6 +1,6 @@
 """A stand-in for Vibe's reporting API v1 on 127.0.0.1, for the demo and the tests.
 
-It plays what DESIGN.md section 7 says the real API does:
+It plays what the real API does:
 - every call needs the `X-API-KEY` header; an unknown key, or an advertiser the key does not
   own, gets 403;
 - `POST /create_async_report` (JSON body: advertiser_id, start_date, end_date, metrics,

@@ -36,6 +36,15 @@ def uses_embedded() -> bool:
     return not os.environ.get("ADWH_DATABASE_URL")
 
 
+def embedded_server():
+    """The embedded Postgres adwh manages, or None when ADWH_DATABASE_URL names another."""
+    if not uses_embedded():
+        return None
+    from loaders.warehouse.embedded_pg import EmbeddedPostgres
+
+    return EmbeddedPostgres(adwh_home())
+
+
 @contextlib.contextmanager
 def connect(url: str | None = None, autocommit: bool = False) -> Iterator:
     """A psycopg2 connection that commits on success and rolls back on error."""

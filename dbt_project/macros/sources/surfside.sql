@@ -60,19 +60,28 @@
     )
 {%- endmacro %}
 
-{#- Surfside's raw totals per client x source x day for the conservation test: the current
-    deliveries only, straight from the raw tables (not staging). -#}
+{#- Surfside: conservation totals straight from the raw tables (macros/conservation.sql), of
+    the current deliveries only (not staging). Surfside reports no media cost. -#}
 {% macro raw_totals__surfside() -%}
-    select
-        current_rows.client_id,
-        cast('surfside' as {{ dbt.type_string() }}) as source,
-        current_rows.date as date_day,
-        count(*) as row_count,
-        coalesce(sum(current_rows.impressions), 0) as impressions,
-        coalesce(sum(current_rows.clicks), 0) as clicks,
-        coalesce(sum(current_rows.conversions), 0) as conversions,
-        coalesce(sum(current_rows.conversion_revenue), 0) as conversion_revenue,
-        cast(0 as {{ dbt.type_numeric() }}) as media_cost
-    from {{ surfside_current_rows() }} as current_rows
-    group by current_rows.client_id, current_rows.date
+    {{ totals_sql(
+        'surfside',
+        surfside_current_rows() ~ ' as current_rows',
+        'current_rows.client_id',
+        'current_rows.date',
+        {
+            'impressions': 'current_rows.impressions',
+            'clicks': 'current_rows.clicks',
+            'conversions': 'current_rows.conversions',
+            'conversion_revenue': 'current_rows.conversion_revenue',
+        }
+    ) }}
+{%- endmacro %}
+
+{#- Surfside's own validation rule (macros/data_quality.sql). -#}
+{% macro dq_rules__surfside(relation) -%}
+    {{ return([{
+        'code': 'date_outside_report_day',
+        'condition': 'date_day <> report_date',
+        'offending': dbt.concat(["'date_day='", 'date_day', "', file for '", 'report_date'])
+    }]) }}
 {%- endmacro %}

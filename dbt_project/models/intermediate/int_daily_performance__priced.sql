@@ -1,14 +1,13 @@
 {#- Unioned rows with hierarchy keys and spend.
-    Spend basis per source comes from seeds/source_spend_basis.csv:
+    Spend basis per source comes from the source registry (var adwh_sources):
       cpm            -> impressions / 1000 x the client's CPM in effect on date_day
                         (latest effective_date on or before it; var default_cpm before any)
       reported_cost  -> the platform's own cost (media_cost). -#}
 with unioned as (
-    select * from {{ ref('int_daily_performance__unioned') }}
-),
-
-spend_basis as (
-    select * from {{ ref('source_spend_basis') }}
+    select
+        unioned_rows.*,
+        {{ spend_basis_sql('unioned_rows.source') }} as spend_basis
+    from {{ ref('int_daily_performance__unioned') }} as unioned_rows
 ),
 
 -- A rate holds from its effective_date until the day before the client's next one.
@@ -26,20 +25,17 @@ rates as (
 priced as (
     select
         unioned.*,
-        spend_basis.spend_basis,
         (
             case
-                when spend_basis.spend_basis = 'cpm'
+                when unioned.spend_basis = 'cpm'
                     then coalesce(rates.cpm, {{ var('default_cpm') }})
             end
         )::numeric(12, 4) as cpm_rate,
         case
-            when spend_basis.spend_basis = 'cpm' and rates.cpm is null then 'default'
-            when spend_basis.spend_basis = 'cpm' then 'contract'
+            when unioned.spend_basis = 'cpm' and rates.cpm is null then 'default'
+            when unioned.spend_basis = 'cpm' then 'contract'
         end as cpm_rate_source
     from unioned
-    left join spend_basis
-        on unioned.source = spend_basis.source
     left join rates
         on
             unioned.client_id = rates.client_id

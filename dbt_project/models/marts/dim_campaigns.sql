@@ -1,4 +1,7 @@
-{{ config(indexes=[{'columns': ['campaign_key'], 'unique': true}, {'columns': ['client_id']}]) }}
+{{ config(indexes=table_indexes([
+    {'columns': ['campaign_key'], 'unique': true},
+    {'columns': ['client_id']},
+])) }}
 
 select
     campaign_key,

@@ -1,4 +1,4 @@
-{{ config(indexes=[{'columns': ['client_id'], 'unique': true}]) }}
+{{ config(indexes=table_indexes([{'columns': ['client_id'], 'unique': true}])) }}
 
 {#- Every client of seeds/clients.csv, with the span of days it has facts for. -#}
 with activity as (

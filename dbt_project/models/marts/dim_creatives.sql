@@ -1,4 +1,7 @@
-{{ config(indexes=[{'columns': ['creative_key'], 'unique': true}, {'columns': ['placement_key']}]) }}
+{{ config(indexes=table_indexes([
+    {'columns': ['creative_key'], 'unique': true},
+    {'columns': ['placement_key']},
+])) }}
 
 {#- One scan of the fact, grouped by the creative key alone (the names and parent keys are
     functions of it); the other dims are rolled up from this table. -#}

@@ -1,4 +1,7 @@
-{{ config(indexes=[{'columns': ['placement_key'], 'unique': true}, {'columns': ['strategy_key']}]) }}
+{{ config(indexes=table_indexes([
+    {'columns': ['placement_key'], 'unique': true},
+    {'columns': ['strategy_key']},
+])) }}
 
 select
     placement_key,

@@ -1,4 +1,7 @@
-{{ config(indexes=[{'columns': ['strategy_key'], 'unique': true}, {'columns': ['campaign_key']}]) }}
+{{ config(indexes=table_indexes([
+    {'columns': ['strategy_key'], 'unique': true},
+    {'columns': ['campaign_key']},
+])) }}
 
 select
     strategy_key,

@@ -1,4 +1,4 @@
-{{ config(indexes=[{'columns': ['client_id', 'source', 'date_day']}, {'columns': ['rule']}]) }}
+{{ config(indexes=table_indexes([{'columns': ['client_id', 'source', 'date_day']}, {'columns': ['rule']}])) }}
 
 {#- Every raw row that breaks an error-level rule: where it came from (file and row), the
     primary rule, all rules it breaks, and the values that broke them. Rebuilt in full on

@@ -7,11 +7,11 @@
         pre_hook="{{ replace_changed_partitions(
             changed_partitions_sql(ref('int_daily_performance__priced'), this),
             ['client_id', 'source', 'date_day']) }}",
-        indexes=[
+        indexes=table_indexes([
             {'columns': ['client_id', 'date_day']},
             {'columns': ['creative_key', 'date_day']},
             {'columns': ['date_day']},
-        ],
+        ]),
     )
 }}
 
@@ -53,20 +53,13 @@ aggregated as (
         placement_name,
         creative_key,
         creative_name,
-        sum(impressions)::bigint as impressions,
-        sum(clicks)::bigint as clicks,
-        sum(conversions)::numeric(38, 12) as conversions,
-        sum(conversion_revenue)::numeric(38, 12) as conversion_revenue,
-        sum(media_cost)::numeric(38, 12) as media_cost,
-        sum(spend)::numeric(38, 12) as spend,
-        sum(video_starts)::bigint as video_starts,
-        sum(video_completions)::bigint as video_completions,
+        {{ summed_measures(typed=true) }},
         max(currency_code) as currency_code,
         max(spend_basis) as spend_basis,
         max(cpm_rate) as cpm_rate,
         max(cpm_rate_source) as cpm_rate_source,
         count(*) as source_row_count,
-        count(*) filter (where country_code is not null) as geo_source_row_count,
+        count(case when country_code is not null then 1 end) as geo_source_row_count,
         max(loaded_at) as last_loaded_at
     from upstream
     where is_valid

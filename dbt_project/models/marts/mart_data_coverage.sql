@@ -1,9 +1,9 @@
-{{ config(indexes=[{'columns': ['client_id', 'source', 'date_day'], 'unique': true}]) }}
+{{ config(indexes=table_indexes([{'columns': ['client_id', 'source', 'date_day'], 'unique': true}])) }}
 
-{#- Client x source x day with what happened, so a dashboard shows a gap as a gap and not as
-    a zero. Days run from the first day a source was attempted or had data for the client to
-    the newest day the client has in any source (a source that stopped delivering shows as
-    no_data). Status:
+{#- Client x source x day with what happened, for every enabled source of the registry (var
+    adwh_sources), so a dashboard shows a gap as a gap and not as a zero. Days run from the
+    first day a source was attempted or had data for the client to the newest day the client
+    has in any source (a source that stopped delivering shows as no_data). Status:
       loaded        valid rows are in fact_daily_metrics, or the day was loaded and every row
                     was quarantined (reason says so)
       missing_file  the newest attempt found nothing to load
@@ -14,7 +14,10 @@
 with attempts as (
     select *
     from {{ ref('stg_adwh_ops__ingestion_log') }}
-    where is_latest_attempt and client_id is not null and report_date is not null
+    where
+        is_latest_attempt and client_id is not null and report_date is not null
+        -- the enabled sources of the registry (var adwh_sources)
+        and source in {{ adwh_source_names_sql() }}
 ),
 
 facts as (
@@ -49,9 +52,7 @@ grid as (
     select spans.client_id, spans.source, series.day::date as date_day
     from spans
     inner join client_newest on spans.client_id = client_newest.client_id
-    cross join lateral generate_series(
-        spans.first_day, client_newest.newest_day, interval '1 day'
-    ) as series (day)
+    {{ day_series_join('spans.first_day', 'client_newest.newest_day', 'series') }}
 )
 
 select

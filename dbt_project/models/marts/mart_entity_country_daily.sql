@@ -6,10 +6,10 @@
         on_schema_change='fail',
         pre_hook="{{ replace_changed_partitions(
             country_changed_client_days_sql(this), ['client_id', 'date_day']) }}",
-        indexes=[
+        indexes=table_indexes([
             {'columns': ['entity_type', 'entity_id', 'date_day', 'country_code']},
             {'columns': ['client_id', 'date_day']},
-        ],
+        ]),
     )
 }}
 
@@ -57,9 +57,14 @@ geo_rows as materialized (
         priced.media_cost,
         priced.spend,
         priced.video_starts,
-        priced.video_completions
+        priced.video_completions,
+        priced.trials,
+        priced.purchases
     from {{ ref('int_daily_performance__priced') }} as priced
     where priced.country_code is not null
+    union all
+    -- Meta's ad x day x country rows: a country breakdown of its fact rows
+    select * from ({{ country_rows__meta(ref('fact_daily_metrics')) }}) as meta_countries
 ),
 
 -- the entity-day totals, from the fact: what the geography rows do not cover becomes ZZ
@@ -88,14 +93,7 @@ by_country as (
             client_id,
             date_day,
             country as country_code,
-            sum(impressions) as impressions,
-            sum(clicks) as clicks,
-            sum(conversions) as conversions,
-            sum(conversion_revenue) as conversion_revenue,
-            sum(media_cost) as media_cost,
-            sum(spend) as spend,
-            sum(video_starts) as video_starts,
-            sum(video_completions) as video_completions
+            {{ summed_measures() }}
         from valid_rows
         group by {{ level.id }}, client_id, date_day, country
         {% if not loop.last %}union all{% endif %}
@@ -110,14 +108,7 @@ totals as (
             client_id,
             date_day,
             'ALL'::text as country_code,
-            sum(impressions) as impressions,
-            sum(clicks) as clicks,
-            sum(conversions) as conversions,
-            sum(conversion_revenue) as conversion_revenue,
-            sum(media_cost) as media_cost,
-            sum(spend) as spend,
-            sum(video_starts) as video_starts,
-            sum(video_completions) as video_completions
+            {{ summed_measures() }}
         from day_totals
         group by {{ level.id }}, client_id, date_day
         {% if not loop.last %}union all{% endif %}
@@ -129,14 +120,7 @@ country_sums as (
         entity_type,
         entity_id,
         date_day,
-        sum(impressions) as impressions,
-        sum(clicks) as clicks,
-        sum(conversions) as conversions,
-        sum(conversion_revenue) as conversion_revenue,
-        sum(media_cost) as media_cost,
-        sum(spend) as spend,
-        sum(video_starts) as video_starts,
-        sum(video_completions) as video_completions
+        {{ summed_measures() }}
     from by_country
     group by entity_type, entity_id, date_day
 ),
@@ -214,7 +198,9 @@ measured as (
         with_totals.media_cost::numeric(38, 12) as media_cost,
         with_totals.spend::numeric(38, 12) as spend,
         with_totals.video_starts::bigint as video_starts,
-        with_totals.video_completions::bigint as video_completions
+        with_totals.video_completions::bigint as video_completions,
+        with_totals.trials::numeric(38, 12) as trials,
+        with_totals.purchases::numeric(38, 12) as purchases
     from with_totals
     inner join entities
         on

@@ -6,11 +6,11 @@
         on_schema_change='fail',
         pre_hook="{{ replace_changed_partitions(
             entity_changed_client_days_sql(this), ['client_id', 'date_day']) }}",
-        indexes=[
+        indexes=table_indexes([
             {'columns': ['entity_type', 'entity_id', 'date_day']},
             {'columns': ['date_day']},
             {'columns': ['client_id', 'date_day']},
-        ],
+        ]),
     )
 }}
 
@@ -44,9 +44,7 @@ calendar as (
         entities.*,
         series.day::date as date_day
     from entities
-    cross join lateral generate_series(
-        entities.first_seen_date, entities.last_seen_date, interval '1 day'
-    ) as series (day)
+    {{ day_series_join('entities.first_seen_date', 'entities.last_seen_date', 'series') }}
 ),
 
 calendar_in_scope as (

@@ -1,4 +1,4 @@
-{{ config(indexes=[{'columns': ['client_id', 'period_type', 'period_start']}]) }}
+{{ config(indexes=table_indexes([{'columns': ['client_id', 'period_type', 'period_start']}])) }}
 
 {#- Per client and period (ISO week, calendar month): the top campaigns by conversions and by
     revenue, and the top creatives by conversions, as ranked rows (var top_entities, 5).
@@ -15,7 +15,7 @@ with period_totals as (
             client_id,
             max(source) as source,
             max(campaign_name) as campaign_name,
-            date_trunc('{{ period.trunc }}', date_day)::date as period_start,
+            {{ period_start(period.type, 'date_day') }} as period_start,
             sum(impressions)::bigint as impressions,
             sum(clicks)::bigint as clicks,
             sum(conversions)::numeric(38, 12) as conversions,
@@ -23,7 +23,7 @@ with period_totals as (
             sum(spend)::numeric(38, 12) as spend
         from {{ ref('mart_entity_daily_metrics') }}
         where entity_type in ('campaign', 'creative')
-        group by entity_type, entity_id, client_id, date_trunc('{{ period.trunc }}', date_day)
+        group by entity_type, entity_id, client_id, {{ period_start(period.type, 'date_day') }}
         {% if not loop.last %}union all{% endif %}
     {%- endfor %}
 ),
@@ -65,11 +65,11 @@ select
     client_id,
     period_type,
     period_start,
-    (
-        period_start
-        + case when period_type = 'week' then interval '1 week' else interval '1 month' end
-        - interval '1 day'
-    )::date as period_end,
+    case period_type
+        {%- for period in period_types() %}
+            when '{{ period.type }}' then {{ period_end(period.type, 'period_start') }}
+        {%- endfor %}
+    end as period_end,
     ranking,
     rank,
     entity_type,

@@ -1,4 +1,4 @@
-{{ config(indexes=[{'columns': ['client_id', 'period_type', 'period_start']}]) }}
+{{ config(indexes=table_indexes([{'columns': ['client_id', 'period_type', 'period_start']}])) }}
 
 {#- Campaigns that underperform in a period (ISO week, calendar month): CTR below
     var underperformer_max_ctr (0.5 %) AND spend above var underperformer_min_spend (100)
@@ -13,9 +13,8 @@ with periods as (
     {%- for period in period_types() %}
         select
             '{{ period.type }}'::text as period_type,
-            date_trunc('{{ period.trunc }}', date_day)::date as period_start,
-            (date_trunc('{{ period.trunc }}', date_day) + {{ period.length }} - interval '1 day')::date
-                as period_end,
+            {{ period_start(period.type, 'date_day') }} as period_start,
+            {{ period_end(period.type, 'date_day') }} as period_end,
             client_id,
             source,
             entity_id as campaign_key,
@@ -26,7 +25,9 @@ with periods as (
             sum(spend)::numeric(38, 12) as spend
         from {{ ref('mart_entity_daily_metrics') }}
         where entity_type = 'campaign'
-        group by client_id, source, entity_id, date_trunc('{{ period.trunc }}', date_day)
+        group by
+            client_id, source, entity_id, {{ period_start(period.type, 'date_day') }},
+            {{ period_end(period.type, 'date_day') }}
         {% if not loop.last %}union all{% endif %}
     {%- endfor %}
 ),

@@ -4,5 +4,5 @@ select max_value
 from (select max({{ field }}) as max_value from {{ model }}) as newest
 where
     max_value is null
-    or max_value < now() - interval '{{ interval }} {{ datepart }}'
+    or max_value < {{ dbt.dateadd(datepart, -(interval | int), dbt.current_timestamp()) }}
 {% endtest %}

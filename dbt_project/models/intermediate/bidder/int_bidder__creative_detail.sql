@@ -1,6 +1,6 @@
 {#- Valid bidder rows with the spend and hierarchy keys of int_daily_performance__priced (so
-    spend follows seeds/source_spend_basis.csv exactly as in fact_daily_metrics) and the bidder
-    detail the common grain does not carry (creative_id, hour, placement) from staging.
+    spend follows the source registry's spend basis exactly as in fact_daily_metrics) and the
+    bidder detail the common grain does not carry (creative_id, hour, placement) from staging.
     One row per valid raw row; the bidder marts are built on it. -#}
 with priced as (
     select * from {{ ref('int_daily_performance__priced') }}

@@ -1,4 +1,7 @@
-{{ config(indexes=[{'columns': ['campaign_key'], 'unique': true}, {'columns': ['client_id']}]) }}
+{{ config(indexes=table_indexes([
+    {'columns': ['campaign_key'], 'unique': true},
+    {'columns': ['client_id']},
+])) }}
 
 {#- Per bidder campaign, as of var as_of_date (default today, UTC): spend over the last 7 and
     30 days (ending yesterday) and all time (every day before as_of), CPC and CPM over 7 days
@@ -14,7 +17,7 @@ as_of as (
 ),
 
 last_7_days as (
-    select * from as_of where date_day >= {{ as_of_date() }} - 7
+    select * from as_of where date_day >= {{ days_before_as_of(7) }}
 ),
 
 campaigns as (
@@ -32,14 +35,14 @@ campaigns as (
 totals as (
     select
         campaign_key,
-        coalesce(sum(spend) filter (where date_day >= {{ as_of_date() }} - 7), 0)
+        coalesce(sum(case when date_day >= {{ days_before_as_of(7) }} then spend end), 0)
         ::numeric(38, 12) as total_spend_7d,
-        coalesce(sum(spend) filter (where date_day >= {{ as_of_date() }} - 30), 0)
+        coalesce(sum(case when date_day >= {{ days_before_as_of(30) }} then spend end), 0)
         ::numeric(38, 12) as total_spend_30d,
         coalesce(sum(spend), 0)::numeric(38, 12) as total_spend_all_time,
-        coalesce(sum(impressions) filter (where date_day >= {{ as_of_date() }} - 7), 0)
+        coalesce(sum(case when date_day >= {{ days_before_as_of(7) }} then impressions end), 0)
         ::bigint as impressions_7d,
-        coalesce(sum(clicks) filter (where date_day >= {{ as_of_date() }} - 7), 0)
+        coalesce(sum(case when date_day >= {{ days_before_as_of(7) }} then clicks end), 0)
         ::bigint as clicks_7d
     from as_of
     group by campaign_key

@@ -1,10 +1,10 @@
 {{ config(
-    indexes=[
+    indexes=table_indexes([
         {'columns': ['creative_id', 'date_day']},
         {'columns': ['client_id', 'date_day']},
         {'columns': ['campaign_key', 'date_day']},
-    ],
-    post_hook="analyze {{ this }}",
+    ]),
+    post_hook="{{ analyze_relation(this) }}",
 ) }}
 
 {#- Bidder measures per creative x day x country x device, summed over hours. country_code /

@@ -1,7 +1,7 @@
-{{ config(indexes=[
+{{ config(indexes=table_indexes([
     {'columns': ['creative_id'], 'unique': true},
     {'columns': ['client_id', 'spend_rank_7d']},
-]) }}
+])) }}
 
 {#- Per bidder creative: spend, impressions and clicks yesterday, over the last 7 and 30 days
     and all time, as of var as_of_date (default today, UTC), and the creative's rank by spend
@@ -26,13 +26,13 @@ per_creative as (
         creative_key,
         creative_name,
         {%- for window, days in windows %}
-            coalesce(sum(spend) filter (where date_day >= {{ as_of_date() }} - {{ days }}), 0)
+            coalesce(sum(case when date_day >= {{ days_before_as_of(days) }} then spend end), 0)
             ::numeric(38, 12) as spend_{{ window }},
-            coalesce(sum(impressions) filter (where date_day >= {{ as_of_date() }} - {{ days }}), 0)
+            coalesce(sum(case when date_day >= {{ days_before_as_of(days) }} then impressions end), 0)
             ::bigint as impressions_{{ window }},
-            coalesce(sum(clicks) filter (where date_day >= {{ as_of_date() }} - {{ days }}), 0)
+            coalesce(sum(case when date_day >= {{ days_before_as_of(days) }} then clicks end), 0)
             ::bigint as clicks_{{ window }},
-            count(*) filter (where date_day >= {{ as_of_date() }} - {{ days }}) as rows_{{ window }},
+            count(case when date_day >= {{ days_before_as_of(days) }} then 1 end) as rows_{{ window }},
         {%- endfor %}
         sum(spend)::numeric(38, 12) as spend_all_time,
         sum(impressions)::bigint as impressions_all_time,

@@ -1,8 +1,8 @@
 {#- Bidder performance rows in the common shape, flagged with the validation rules.
 
     - client and campaign come from the creative catalog (stg_bidder__creatives);
-    - the reported spend is the cost truth (seeds/source_spend_basis.csv: reported_cost), so it
-      is media_cost here and becomes spend in int_daily_performance__priced;
+    - the reported spend is the cost truth (spend basis reported_cost in the source registry,
+      var adwh_sources), so it is media_cost here and becomes spend in int_daily_performance__priced;
     - country_code / device_type carry the breakdown (NULL = not broken down);
     - a malformed cell is NULL in the typed raw column and breaks `malformed_<column>`;
     - one creative-day is counted from one breakdown only: rows of a coarser breakdown than the
@@ -11,68 +11,15 @@
     - a key repeated within a file: the last row wins, earlier ones break `duplicate_key_in_file`.
     Blank measures count as 0 (DECISIONLOG.md); a malformed one is NULL (its row is quarantined). -#}
 
-{#- raw column -> how its typed value is read, for the malformed_<column> rules -#}
-{%- set parsed_columns = {
-    'creative_id': 'a whole number',
-    'date': 'a YYYY-MM-DD date',
-    'hour': 'a whole number',
-    'impressions': 'a whole number',
-    'clicks': 'a whole number',
-    'spend': 'a number',
-} -%}
-
-{#- Order matters: the first broken rule is the row's primary rule in dq_quarantine. -#}
-{%- set checks = [
-    {'code': 'missing_creative_id', 'column': 'creative_id',
-     'condition': "nullif(trim(creative_id_text), '') is null",
-     'offending': "'creative_id is empty'"},
-    {'code': 'missing_date', 'column': 'date',
-     'condition': "nullif(trim(date_text), '') is null",
-     'offending': "'date is empty'"},
-] -%}
-{%- for column, expected in parsed_columns.items() -%}
-    {%- do checks.append({
-        'code': 'malformed_' ~ column, 'column': column,
-        'condition': 'is_malformed_' ~ column,
-        'offending': "'" ~ column ~ "=' || quote_literal(" ~ column ~ "_text) || ' is not "
-            ~ expected ~ "'"
-    }) -%}
-{%- endfor -%}
-{%- do checks.extend([
-    {'code': 'unknown_creative_id', 'column': 'creative_id',
-     'condition': 'creative_id is not null and catalog_entries is null',
-     'offending': "'creative_id=' || creative_id || ' is not in the creative catalog'"},
-    {'code': 'ambiguous_creative_id', 'column': 'creative_id',
-     'condition': 'catalog_entries > 1',
-     'offending': "'creative_id=' || creative_id || ' is listed by ' || catalog_entries || ' clients'' catalogs'"},
-    {'code': 'hour_out_of_range', 'column': 'hour',
-     'condition': 'hour not between 0 and 23',
-     'offending': "'hour=' || hour || ', expected 0-23'"},
-    {'code': 'unknown_country_code', 'column': 'geography',
-     'condition': 'country_code is not null and not is_known_country',
-     'offending': "'geography=' || quote_literal(country_code) || ' is not an ISO 3166-1 alpha-2 code'"},
-    {'code': 'unknown_device_type', 'column': 'device_type',
-     'condition': "device_type not in ('mobile', 'desktop', 'tablet', 'ctv', 'other')",
-     'offending': "'device_type=' || quote_literal(device_type) || ', expected mobile, desktop, tablet, ctv or other'"},
-    {'code': 'negative_spend', 'column': 'spend',
-     'condition': 'media_cost < 0',
-     'offending': "'spend=' || " ~ dq_value('media_cost')},
-]) -%}
-{%- do checks.extend(standard_dq_checks(required=[], measures=['impressions', 'clicks'])) -%}
-{%- do checks.extend([
-    {'code': 'duplicate_key_in_file',
-     'condition': 'key_occurrence > 1',
-     'offending': "'key ' || row_key || ' again in row ' || key_winning_row || ', which wins'"},
-    {'code': 'breakdown_superseded',
-     'column_sql': "case when creative_day_breakdown_rank >= 4 and not has_hour then 'hour'"
-        ~ " when creative_day_breakdown_rank % 4 >= 2 and not has_geography then 'geography'"
-        ~ " else 'device_type' end",
-     'condition': 'breakdown_rank < creative_day_breakdown_rank',
-     'offending': "'reported by ' || breakdown || '; the creative-day is counted from its '"
-        ~ " || concat_ws('+', 'day', case when creative_day_breakdown_rank >= 4 then 'hour' end,"
-        ~ " case when creative_day_breakdown_rank % 4 >= 2 then 'geography' end,"
-        ~ " case when creative_day_breakdown_rank % 2 = 1 then 'device' end) || ' rows'"},
-]) -%}
+{#- Order matters: the first broken rule is the row's primary rule in dq_quarantine. The
+    bidder's own rules are declared in macros/sources/bidder.sql. -#}
+{%- set rule_codes = ['missing_creative_id', 'missing_date'] -%}
+{%- for column in bidder_parsed_columns() %}{% do rule_codes.append('malformed_' ~ column) %}{% endfor -%}
+{%- do rule_codes.extend(['unknown_creative_id', 'ambiguous_creative_id', 'hour_out_of_range',
+    'unknown_country_code', 'unknown_device_type', 'negative_spend']) -%}
+{%- do rule_codes.extend(standard_rule_codes(required=[], measures=['impressions', 'clicks'])) -%}
+{%- do rule_codes.extend(['duplicate_key_in_file', 'breakdown_superseded']) -%}
+{%- set checks = dq_rules(rule_codes) -%}
 {%- set rule_columns = {
     'unknown_client': 'creative_id',
     'negative_impressions': 'impressions',
@@ -140,7 +87,7 @@ shaped as (
         source_rows.row_key,
         catalog.catalog_entries,
         countries.country_code is not null as is_known_country,
-        {%- for column in parsed_columns %}
+        {%- for column in bidder_parsed_columns() %}
             source_rows.{{ column }}_text,
             (
                 source_rows.{{ column }} is null

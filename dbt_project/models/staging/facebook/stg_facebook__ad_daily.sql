@@ -8,6 +8,12 @@ with source_rows as (
     select raw_rows.* from {{ source_or_empty('facebook', 'ad_daily') }} as raw_rows
 ),
 
+-- client-days the Meta Marketing API delivered: its rows count, the uploads' are superseded
+api_days as (
+    select distinct api_rows.client_id, api_rows.report_date
+    from {{ source_or_empty('meta', 'ad_daily') }} as api_rows
+),
+
 standardised as (
     select
         'facebook'::text as source,
@@ -42,17 +48,20 @@ standardised as (
         clicks_column,
         conversions_column,
         revenue_column,
-        media_cost_column
+        media_cost_column,
+        exists(
+            select 1 from api_days
+            where
+                api_days.client_id = source_rows.client_id
+                and api_days.report_date = source_rows.report_date
+        ) as is_superseded_by_api
     from source_rows
 )
 
-{%- set checks = standard_dq_checks() + [{
-    'code': 'reach_exceeds_impressions',
-    'condition': 'reach > impressions',
-    'offending': "'reach=' || reach || ', impressions=' || impressions"
-}] %}
+{#- the standard rules and the source's own (macros/sources/) -#}
+{%- set rules = dq_rules(standard_rule_codes() + ['reach_exceeds_impressions', 'superseded_by_api']) %}
 
 select
     standardised.*,
-    {{ dq_columns(checks) }}
+    {{ dq_columns(rules) }}
 from standardised

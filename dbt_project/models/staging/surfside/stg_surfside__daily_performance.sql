@@ -32,13 +32,10 @@ standardised as (
     from source_rows
 )
 
-{%- set checks = standard_dq_checks() + [{
-    'code': 'date_outside_report_day',
-    'condition': 'date_day <> report_date',
-    'offending': "'date_day=' || date_day || ', file for ' || report_date"
-}] %}
+{#- the standard rules and the source's own (macros/sources/) -#}
+{%- set rules = dq_rules(standard_rule_codes() + ['date_outside_report_day']) %}
 
 select
     standardised.*,
-    {{ dq_columns(checks) }}
+    {{ dq_columns(rules) }}
 from standardised

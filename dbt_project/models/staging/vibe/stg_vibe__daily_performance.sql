@@ -36,13 +36,10 @@ standardised as (
     from source_rows
 )
 
-{%- set checks = standard_dq_checks() + [{
-    'code': 'date_outside_report_range',
-    'condition': 'date_day is not null and date_day not between report_start_date and report_end_date',
-    'offending': "'date_day=' || date_day || ', report for ' || report_start_date || '..' || report_end_date"
-}] %}
+{#- the standard rules and the source's own (macros/sources/) -#}
+{%- set rules = dq_rules(standard_rule_codes() + ['date_outside_report_range']) %}
 
 select
     standardised.*,
-    {{ dq_columns(checks) }}
+    {{ dq_columns(rules) }}
 from standardised

@@ -1,19 +1,11 @@
-"""Surfside objects in S3: settings, the client, finding a day's delivery, downloading it."""
+"""Surfside settings: `[sources.surfside]` the dlt way, and the S3 client they describe."""
 
 from __future__ import annotations
 
 import datetime as dt
-import logging
-import re
-import time
 from dataclasses import dataclass
-from pathlib import Path, PurePosixPath
 
 from loaders.core.errors import ConfigError, register_secret
-
-log = logging.getLogger("adwh.surfside")
-
-CHUNK_BYTES = 8 << 20
 
 
 @dataclass(frozen=True)
@@ -97,80 +89,3 @@ def s3_client(settings: SurfsideSettings):
         aws_session_token=settings.aws_session_token,
         config=config,
     )
-
-
-_DELIVERY_SUFFIX = re.compile(r"^[^/]*\.(csv|xlsx)$", re.I)
-
-
-def stem(key: str) -> str:
-    suffix = PurePosixPath(key).suffix.lower()
-    return key[: -len(suffix)] if suffix in (".csv", ".xlsx") else key
-
-
-def find_object(s3, settings: SurfsideSettings, client_id: str, day: dt.date):
-    """The object delivered for (client, day) or None; also returns a note on ignored ones."""
-    expected = settings.key_for(client_id, day)
-    prefix = stem(expected)
-    candidates = []
-    paginator = s3.get_paginator("list_objects_v2")
-    for page in paginator.paginate(Bucket=settings.bucket, Prefix=prefix):
-        for obj in page.get("Contents", []):
-            if _DELIVERY_SUFFIX.match(obj["Key"][len(prefix) :]):
-                candidates.append(obj)
-    if not candidates:
-        return None, expected, ""
-    candidates.sort(key=lambda o: (o["LastModified"], o["Key"]), reverse=True)
-    chosen = candidates[0]
-    note = ""
-    if len(candidates) > 1:
-        others = "; ".join(
-            f"{o['Key']} ({o['LastModified']:%Y-%m-%d %H:%M:%S})" for o in candidates[1:]
-        )
-        note = (
-            f"{len(candidates)} deliveries, newest wins: {chosen['Key']} "
-            f"({chosen['LastModified']:%Y-%m-%d %H:%M:%S}); ignored {others}"
-        )
-        log.info("%s %s: %s", client_id, day, note)
-    return chosen, expected, note
-
-
-def download(s3, settings: SurfsideSettings, key: str, target: Path) -> None:
-    """GET the object into `target` in chunks, with bounded retries around the body read
-    (botocore retries the request itself); a retry starts the file over."""
-    from botocore.exceptions import (
-        ConnectionClosedError,
-        EndpointConnectionError,
-        IncompleteReadError,
-        ReadTimeoutError,
-        ResponseStreamingError,
-    )
-
-    transient = (
-        ReadTimeoutError,
-        ConnectionClosedError,
-        EndpointConnectionError,
-        IncompleteReadError,
-        ResponseStreamingError,
-    )
-    attempts = max(1, settings.max_attempts)
-    for attempt in range(1, attempts + 1):
-        try:
-            body = s3.get_object(Bucket=settings.bucket, Key=key)["Body"]
-            with target.open("wb") as out:
-                for chunk in body.iter_chunks(chunk_size=CHUNK_BYTES):
-                    out.write(chunk)
-            return
-        except transient as exc:
-            if attempt == attempts:
-                raise
-            delay = min(20.0, 0.5 * 2 ** (attempt - 1))
-            log.warning(
-                "reading s3://%s/%s failed (%s); retry %d/%d in %.1fs",
-                settings.bucket,
-                key,
-                type(exc).__name__,
-                attempt,
-                attempts - 1,
-                delay,
-            )
-            time.sleep(delay)
