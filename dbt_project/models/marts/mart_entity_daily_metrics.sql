@@ -85,6 +85,8 @@ filled as (
         coalesce(activity.spend, 0)::numeric(38, 12) as spend,
         activity.video_starts::bigint as video_starts,
         activity.video_completions::bigint as video_completions,
+        coalesce(activity.trials, 0)::numeric(38, 12) as trials,
+        coalesce(activity.purchases, 0)::numeric(38, 12) as purchases,
         coalesce(activity.source_row_count, 0)::bigint as source_row_count
     from calendar_in_scope
     left join activity
