@@ -166,10 +166,11 @@ def load_surfside(
     days = resolve_days(date, first, last)
     _check_clients(clients, strict)
     results = surfside.load(database_url(), list(clients), days)
-    problem = incomplete(results, "day")
+    # an object already current is `skipped` (not downloaded again): up to date, not a failure
+    problem = incomplete(results, "day", fine=("loaded", "skipped"))
     if problem:
         raise AdwhError(problem)
-    click.echo(f"all {len(results)} day(s) loaded")
+    click.echo(f"all {len(results)} day(s) loaded or up to date")
 
 
 @load.command("facebook")

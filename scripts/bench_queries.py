@@ -171,6 +171,17 @@ def write_geo_days(days: list[dt.date], path: Path, rng: np.random.Generator) ->
     )
 
 
+def local_settings(s3, pattern: str) -> surfside.SurfsideSettings:
+    """Surfside settings for bucket `bench` on the local S3 server `s3`."""
+    return surfside.SurfsideSettings(
+        bucket="bench",
+        key_pattern=pattern,
+        endpoint_url=s3.endpoint_url,
+        aws_access_key_id=LOCAL_KEY_ID,
+        aws_secret_access_key=LOCAL_SECRET,
+    )
+
+
 def load_history(url: str, s3, days: list[dt.date], creatives: int, rng, tmp: Path) -> None:
     client = s3.client()
     for day in days:
@@ -180,13 +191,7 @@ def load_history(url: str, s3, days: list[dt.date], creatives: int, rng, tmp: Pa
                 Key=PATTERN.format(client=name, date=day),
                 Body=surfside_day(name, day, creatives, rng),
             )
-    cfg = surfside.SurfsideSettings(
-        bucket="bench",
-        key_pattern=PATTERN,
-        endpoint_url=s3.endpoint_url,
-        aws_access_key_id=LOCAL_KEY_ID,
-        aws_secret_access_key=LOCAL_SECRET,
-    )
+    cfg = local_settings(s3, PATTERN)
     results = surfside.load(url, list(SURFSIDE_CLIENTS), days, settings=cfg, echo=lambda _: None)
     assert all(r.status == "loaded" for r in results), [r.line() for r in results[:3]]
     geo = tmp / f"geo-{days[0]}.csv"

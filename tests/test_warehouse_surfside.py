@@ -168,8 +168,15 @@ def test_conservation_raw_equals_fact_plus_quarantine(warehouse):
     url = warehouse["url"]
     raw = query(
         url,
-        """select client_id, "date", count(*), sum(impressions), sum(clicks)
-                        from raw_surfside.daily_performance group by 1, 2 order by 1, 2""",
+        """select d.client_id, r."date", count(*), sum(r.impressions), sum(r.clicks)
+           from raw_surfside.daily_performance as r
+           inner join raw_surfside.deliveries as d on d.delivery_id = r.delivery_id
+           where d._dlt_load_id in (select load_id from raw_surfside._dlt_loads where status = 0)
+             and not exists (
+                 select 1 from raw_surfside.deliveries as newer
+                 where newer.client_id = d.client_id and newer.report_date = d.report_date
+                   and newer._dlt_load_id > d._dlt_load_id)
+           group by 1, 2 order by 1, 2""",
     )
     downstream = query(
         url,

@@ -122,25 +122,45 @@ def append_lineage(table, hints: dict[str, dict], columns: dict):
     return table
 
 
+def append_resource(name: str, columns: dict, items):
+    """A dlt resource appending `items` (Arrow tables or record batches, or an iterator of
+    them) to table `name`: no staging dataset, no merge. `columns` are dlt column hints."""
+    import dlt
+
+    return dlt.resource(items, name=name, write_disposition="append", columns=columns)
+
+
 def run_arrow(pipeline, resource, tables: list) -> LoadOutcome:
     """Load Arrow `tables` through `resource` (a function making the dlt resource).
 
-    Extract, normalise and load run as separate steps so the caller's tables are released
-    (the list is emptied) once dlt has written them to its load package: peak memory stays
-    near one copy of the data. On failure the package is dropped so nothing of it is retried
-    implicitly, and an AdwhError with dlt's (redacted) reason is raised; the warehouse is
-    unchanged because dlt merges from its staging dataset in one transaction.
+    The caller's tables are released (the list is emptied) once dlt has written them to its
+    load package: peak memory stays near one copy of the data. The warehouse is unchanged on
+    failure because dlt merges from its staging dataset in one transaction.
+    """
+    from loaders.core import failures
+
+    what = failures.describe_tables(pipeline.dataset_name.removeprefix("raw_"), tables)
+    return run_data(pipeline, resource(tables), after_extract=tables.clear, what=what)
+
+
+def run_data(pipeline, data, after_extract=None, what: str | None = None) -> LoadOutcome:
+    """Extract `data` (resources), normalise and load it as one load package.
+
+    Extract, normalise and load run as separate steps so `after_extract` can release what dlt
+    has written to its package. On failure the package is dropped so nothing of it is retried
+    implicitly, and an AdwhError with dlt's (redacted) reason is raised.
     """
     import pyarrow as pa
     from dlt.pipeline.exceptions import PipelineStepFailed
 
     from loaders.core import failures
 
-    what = failures.describe_tables(pipeline.dataset_name.removeprefix("raw_"), tables)
+    what = what or pipeline.dataset_name.removeprefix("raw_")
     try:
         with failures.loading(what):
-            pipeline.extract(resource(tables), loader_file_format=LOADER_FILE_FORMAT)
-            tables.clear()
+            pipeline.extract(data, loader_file_format=LOADER_FILE_FORMAT)
+            if after_extract is not None:
+                after_extract()
             pa.default_memory_pool().release_unused()
             normalized = pipeline.normalize()
             info = pipeline.load()
@@ -159,15 +179,18 @@ def run_arrow(pipeline, resource, tables: list) -> LoadOutcome:
     return LoadOutcome(load_id, rows)
 
 
-def ensure_index(url: str, table: str, index: str, columns: tuple[str, ...]) -> None:
-    """`create index if not exists` on a raw table, once dlt has created that table."""
+def ensure_index(
+    url: str, table: str, index: str, columns: tuple[str, ...], unique: bool = False
+) -> None:
+    """`create [unique] index if not exists` on a raw table, once dlt has created that table."""
     from loaders.warehouse.database import connect
 
+    kind = "unique index" if unique else "index"
     with connect(url) as conn, conn.cursor() as cur:
         cur.execute("select to_regclass(%s)", (table,))
         if cur.fetchone()[0] is None:
             return
-        cur.execute(f"create index if not exists {index} on {table} ({', '.join(columns)})")
+        cur.execute(f"create {kind} if not exists {index} on {table} ({', '.join(columns)})")
 
 
 CLIENT_DAY = ("client_id", "report_date")

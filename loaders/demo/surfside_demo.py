@@ -62,8 +62,8 @@ def demo_step(ctx: DemoContext) -> None:
     results = surfside.load(
         url, ["acme", "globex"], window, settings=settings, echo=only_news(echo)
     )
-    missing = [r for r in results if r.status != "loaded"]
+    missing = [r for r in results if r.status not in ("loaded", "skipped")]
     echo(
-        f"   {len(results) - len(missing)} days loaded, {len(missing)} not loaded "
+        f"   {len(results) - len(missing)} days loaded or up to date, {len(missing)} not loaded "
         "(the sample data leaves one globex day undelivered on purpose)"
     )

@@ -1,4 +1,9 @@
-"""Finding, reading and checking one Surfside delivery: (client, day) -> typed Arrow table."""
+"""One Surfside delivery in S3: finding a day's object, downloading it, spooling it typed.
+
+`fetch_day` finds the object of (client, day), skips it when it is already the current
+delivery, otherwise downloads it to a temporary file and checks and types it in record batches
+into a local spool (`loaders.core.spool`) that the loader hands to dlt.
+"""
 
 from __future__ import annotations
 
@@ -7,21 +12,25 @@ import logging
 import re
 import time
 from dataclasses import dataclass
-from pathlib import PurePosixPath
+from pathlib import Path, PurePosixPath
 from typing import ClassVar
 
 import pyarrow as pa
 
-from loaders.core import pipeline
+from loaders.core import deliveries
 from loaders.core.errors import FileRejected, redact
-from loaders.core.pipeline import append_lineage, constant
+from loaders.core.pipeline import append_lineage
 from loaders.core.results import DayAttempt
-from loaders.core.tabular import DATE, DECIMAL, INT, TEXT, Column, read_strings, type_columns
+from loaders.core.spool import spool_delivery
+from loaders.core.tabular import DATE, DECIMAL, INT, TEXT, Column
 from loaders.sources.surfside.settings import SurfsideSettings
 
 log = logging.getLogger("adwh.surfside")
 
 SOURCE = "surfside"
+SCHEMA = "raw_surfside"
+TABLE = "daily_performance"
+CHUNK_BYTES = 8 << 20
 
 SPEC = [
     Column("date", DATE, aliases=("day", "report date")),
@@ -37,17 +46,6 @@ SPEC = [
     Column("ctr", TEXT, required=False),
 ]
 
-LINEAGE_COLUMNS = {
-    **pipeline.CLIENT_DAY_HINTS,
-    "source_bucket": {"data_type": "text", "nullable": False},
-    "source_key": {"data_type": "text", "nullable": False},
-    "source_etag": {"data_type": "text", "nullable": True},
-    "source_size": {"data_type": "bigint", "nullable": False},
-    "source_last_modified": {"data_type": "timestamp", "nullable": True},
-    **pipeline.ROW_HINTS,
-}
-RAW = pipeline.ClientDayTable(SOURCE, "daily_performance", LINEAGE_COLUMNS)
-
 
 @dataclass
 class DayResult(DayAttempt):
@@ -56,7 +54,9 @@ class DayResult(DayAttempt):
     key: str | None = None
     etag: str | None = None
     size: int | None = None
-    table: pa.Table | None = None
+    last_modified: dt.datetime | None = None
+    delivery_id: int | None = None
+    spool: Path | None = None
 
     def origin(self) -> str:
         return f"{self.key}" + (f" ({self.message})" if self.message else "")
@@ -68,7 +68,7 @@ class DayResult(DayAttempt):
 _DELIVERY_SUFFIX = re.compile(r"^[^/]*\.(csv|xlsx)$", re.I)
 
 
-def _stem(key: str) -> str:
+def stem(key: str) -> str:
     suffix = PurePosixPath(key).suffix.lower()
     return key[: -len(suffix)] if suffix in (".csv", ".xlsx") else key
 
@@ -76,12 +76,12 @@ def _stem(key: str) -> str:
 def find_object(s3, settings: SurfsideSettings, client_id: str, day: dt.date):
     """The object delivered for (client, day) or None; also returns a note on ignored ones."""
     expected = settings.key_for(client_id, day)
-    stem = _stem(expected)
+    prefix = stem(expected)
     candidates = []
     paginator = s3.get_paginator("list_objects_v2")
-    for page in paginator.paginate(Bucket=settings.bucket, Prefix=stem):
+    for page in paginator.paginate(Bucket=settings.bucket, Prefix=prefix):
         for obj in page.get("Contents", []):
-            if _DELIVERY_SUFFIX.match(obj["Key"][len(stem) :]):
+            if _DELIVERY_SUFFIX.match(obj["Key"][len(prefix) :]):
                 candidates.append(obj)
     if not candidates:
         return None, expected, ""
@@ -100,8 +100,9 @@ def find_object(s3, settings: SurfsideSettings, client_id: str, day: dt.date):
     return chosen, expected, note
 
 
-def _download(s3, settings: SurfsideSettings, key: str) -> bytes:
-    """GET with bounded retries around the body read (botocore retries the request itself)."""
+def download(s3, settings: SurfsideSettings, key: str, target: Path) -> None:
+    """GET the object into `target` in chunks, with bounded retries around the body read
+    (botocore retries the request itself); a retry starts the file over."""
     from botocore.exceptions import (
         ConnectionClosedError,
         EndpointConnectionError,
@@ -120,7 +121,11 @@ def _download(s3, settings: SurfsideSettings, key: str) -> bytes:
     attempts = max(1, settings.max_attempts)
     for attempt in range(1, attempts + 1):
         try:
-            return s3.get_object(Bucket=settings.bucket, Key=key)["Body"].read()
+            body = s3.get_object(Bucket=settings.bucket, Key=key)["Body"]
+            with target.open("wb") as out:
+                for chunk in body.iter_chunks(chunk_size=CHUNK_BYTES):
+                    out.write(chunk)
+            return
         except transient as exc:
             if attempt == attempts:
                 raise
@@ -135,12 +140,18 @@ def _download(s3, settings: SurfsideSettings, key: str) -> bytes:
                 delay,
             )
             time.sleep(delay)
-    raise AssertionError("unreachable")  # pragma: no cover
 
 
 def fetch_day(
-    s3, settings: SurfsideSettings, client_id: str, day: dt.date, loaded_at: dt.datetime
+    s3,
+    settings: SurfsideSettings,
+    client_id: str,
+    day: dt.date,
+    previous: deliveries.Delivery | None,
+    workdir: Path,
+    ids: deliveries.IdAllocator,
 ) -> DayResult:
+    """Find, download, check and spool one day's object (or skip it when already current)."""
     from botocore.exceptions import BotoCoreError, ClientError
 
     result = DayResult(client_id, day, "failed")
@@ -148,14 +159,16 @@ def fetch_day(
         obj, expected, note = find_object(s3, settings, client_id, day)
         if obj is None:
             result.status, result.key = "missing_file", expected
-            result.message = f"no object s3://{settings.bucket}/{_stem(expected)}.(csv|xlsx)"
+            result.message = f"no object s3://{settings.bucket}/{stem(expected)}.(csv|xlsx)"
             return result
-        result.key, result.etag, result.size = (
-            obj["Key"],
-            obj.get("ETag", "").strip('"'),
-            obj["Size"],
-        )
+        result.key, result.size = obj["Key"], obj["Size"]
+        result.etag = obj.get("ETag", "").strip('"')
+        result.last_modified = obj.get("LastModified")
         result.message = note
+        if previous and previous.same_object(settings.bucket, result.key, result.etag, result.size):
+            result.status, result.load_id = "skipped", previous.load_id
+            result.message = f"{result.key} unchanged since load {previous.load_id}"
+            return result
         location = f"s3://{settings.bucket}/{obj['Key']}"
         if obj["Size"] > settings.max_file_mb * 1024 * 1024:
             raise FileRejected(
@@ -163,15 +176,15 @@ def fetch_day(
                 f"{obj['Size'] / 1048576:.1f} MB is over the "
                 f"{settings.max_file_mb:g} MB limit (sources.surfside.max_file_mb)",
             )
-        data = _download(s3, settings, obj["Key"])
-        sheet = read_strings(data, location)
-        del data  # the text copies in `sheet` are all that is needed from here on
-        typed = type_columns(sheet, SPEC)
-        result.table = _with_lineage(
-            typed, sheet.row_numbers, client_id, day, settings.bucket, obj, loaded_at
-        )
-        del sheet, typed
-        result.rows = result.table.num_rows
+        delivery_id = ids.next()
+        downloaded = workdir / f"{delivery_id}{PurePosixPath(obj['Key']).suffix.lower()}"
+        spool = workdir / f"{delivery_id}.arrow"
+        try:
+            download(s3, settings, obj["Key"], downloaded)
+            result.rows = spool_delivery(downloaded, location, SPEC, spool, _lineage(delivery_id))
+        finally:
+            downloaded.unlink(missing_ok=True)
+        result.delivery_id, result.spool = delivery_id, spool
         result.status = "loaded"  # provisional: becomes final once dlt has committed
     except FileRejected as exc:
         result.status, result.message = "rejected", str(exc)
@@ -180,31 +193,13 @@ def fetch_day(
     return result
 
 
-def _with_lineage(
-    typed: pa.Table,
-    row_numbers: pa.Array,
-    client_id: str,
-    day: dt.date,
-    bucket: str,
-    obj: dict,
-    loaded_at: dt.datetime,
-) -> pa.Table:
-    n = typed.num_rows
-    etag = obj.get("ETag", "").strip('"')
-    return append_lineage(
-        typed,
-        LINEAGE_COLUMNS,
-        {
-            "client_id": constant(client_id, pa.string(), n),
-            "report_date": constant(day, pa.date32(), n),
-            "source_bucket": constant(bucket, pa.string(), n),
-            "source_key": constant(obj["Key"], pa.string(), n),
-            "source_etag": constant(etag, pa.string(), n),
-            "source_size": constant(obj["Size"], pa.int64(), n),
-            "source_last_modified": constant(
-                obj.get("LastModified"), pa.timestamp("us", tz="UTC"), n
-            ),
-            "source_row_number": row_numbers,
-            "loaded_at": constant(loaded_at, pa.timestamp("us", tz="UTC"), n),
-        },
-    )
+def _lineage(delivery_id: int):
+    def add(typed: pa.Table, row_numbers: pa.Array) -> pa.Table:
+        ids = pa.repeat(pa.scalar(delivery_id, pa.int64()), typed.num_rows)
+        return append_lineage(
+            typed,
+            deliveries.ROW_COLUMNS,
+            {"delivery_id": ids, "source_row_number": row_numbers},
+        )
+
+    return add

@@ -1,7 +1,8 @@
-{#- Surfside rows in the common shape, flagged with the validation rules.
+{#- Surfside rows in the common shape, flagged with the validation rules: the rows of the
+    current delivery of each client x day only (macros/sources/surfside.sql).
     Surfside bills by CPM, so it reports no media cost; blank metric cells count as 0. -#}
 with source_rows as (
-    select raw_rows.* from {{ source_or_empty('surfside', 'daily_performance') }} as raw_rows
+    select current_rows.* from {{ surfside_current_rows() }} as current_rows
 ),
 
 standardised as (
