@@ -44,7 +44,8 @@ class ReportData:
         default_factory=list
     )  # (rank, name, conversions, revenue, spend)
     underperformers: list[tuple] = field(default_factory=list)  # (name, spend, ctr, reason)
-    countries: list[tuple] = field(default_factory=list)  # (country_code, spend, impressions)
+    # (country_code, spend, impressions); 'ZZ' is the part without a country, no 'ALL' total
+    countries: list[tuple] = field(default_factory=list)
     creatives: list[tuple] = field(default_factory=list)  # (rank, creative, campaign, spend)
     creatives_as_of: dt.date | None = None
     coverage: list[tuple] = field(default_factory=list)  # (date_day, source, status, reason)
@@ -127,7 +128,7 @@ def load_report_data(conn, kind: str, client: str, as_of: dt.date | None) -> Rep
         conn,
         f"select country_code, sum(spend), sum(impressions) from {M}.mart_entity_country_daily "
         "where entity_type = 'client' and client_id = %(client)s "
-        "and date_day between %(start)s and %(end)s and country_code is not null "
+        "and date_day between %(start)s and %(end)s and country_code <> 'ALL' "
         "group by country_code order by sum(spend) desc, country_code limit 10",
         p,
     )

@@ -149,7 +149,9 @@ def build_html(data: ReportData, generated_at: dt.datetime, for_pdf: bool = Fals
         ),
         (
             "Spend by country",
-            charts.horizontal_bars([(r[0], r[1]) for r in data.countries], "Spend"),
+            charts.horizontal_bars(
+                [("no country" if r[0] == "ZZ" else r[0], r[1]) for r in data.countries], "Spend"
+            ),
             "No source of this client reports countries for this period.",
         ),
         (

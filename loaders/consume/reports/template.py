@@ -25,6 +25,7 @@ table.tiles td { border: 1px solid #d5dbe3; padding: 5pt 6pt; width: 20%; vertic
 table.list th, table.list td { text-align: left; padding: 2pt 4pt; border-bottom: 1px solid #eef1f5; }
 table.list td.num, table.list th.num { text-align: right; }
 img.chart { width: 100%; }
+.block { break-inside: avoid; }
 .note { color: #55606e; font-size: 8pt; }
 </style>
 </head>
@@ -39,11 +40,11 @@ img.chart { width: 100%; }
 <div class="{{ t.trend }}">{{ t.change }} vs {{ previous_label }}</div></td>{% endfor %}</tr>
 {% endfor %}
 </table>
-{% for chart in charts %}
+{% for chart in charts %}<div class="block">
 <h2>{{ chart.title }}</h2>
 {% if chart.svg %}<img class="chart" alt="{{ chart.title }}" src="{{ chart.src }}">
 {% else %}<p class="note">{{ chart.empty }}</p>{% endif %}
-{% endfor %}
+</div>{% endfor %}
 <h2>Top campaigns by conversions</h2>
 {% if data.top_campaigns %}<table class="list"><tr><th>#</th><th>Campaign</th>
 <th class="num">Conversions</th><th class="num">Revenue</th><th class="num">Spend</th></tr>
