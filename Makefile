@@ -6,7 +6,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: demo test lint pytest dbt-build install clean bench
+.PHONY: demo test lint pytest dbt-build semantic install clean bench
 
 demo: $(STAMP)
 	$(BIN)/adwh db start
@@ -17,6 +17,7 @@ test: $(STAMP)
 	$(MAKE) lint
 	$(MAKE) pytest
 	$(MAKE) dbt-build
+	$(MAKE) semantic
 
 install: $(STAMP)
 
@@ -42,6 +43,11 @@ pytest: $(STAMP)
 dbt-build: $(STAMP)
 	$(BIN)/adwh demo
 	$(BIN)/adwh dbt docs generate
+
+# The MetricFlow semantic layer (dbt_project/models/marts/semantic/) against the built warehouse.
+semantic: $(STAMP)
+	$(BIN)/adwh db env > $(VENV)/db.env
+	set -a && . ./$(VENV)/db.env && set +a && $(BIN)/mf validate-configs
 
 bench: $(STAMP)
 	$(BIN)/python scripts/bench_load.py

@@ -171,3 +171,57 @@ def test_export_of_a_built_mart_neutralises_the_hostile_campaign(warehouse, tmp_
         if c.value == HOSTILE
     ]  # fmt: skip
     assert cells and all(c.data_type == "s" for c in cells)
+
+
+def test_semantic_layer_agrees_with_the_weekly_mart(warehouse, tmp_path):
+    """`mf query` of spend, ROAS and CTR for acme's week equals mart_weekly_summary (and the
+    figures worked out by hand: 525.00, 0.80, 280 / 42,000 clicks per impression)."""
+    import csv
+    import os
+    import shutil
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    from loaders.warehouse.database import dbt_env
+    from loaders.warehouse.dbt_runner import profiles_dir
+
+    mf = shutil.which("mf", path=str(Path(sys.executable).parent))
+    assert mf, "dbt-metricflow is a dev dependency"
+    # mf reads <project>/target/semantic_manifest.json, whose relations name the database it
+    # was parsed against: parse this warehouse's into a project folder of its own (symlinks)
+    repo = Path(__file__).resolve().parents[1]
+    project = tmp_path / "project"
+    project.mkdir()
+    for name in ("dbt_project.yml", "dbt_project"):
+        (project / name).symlink_to(repo / name)
+    out = tmp_path / "mf.csv"
+    env = {**os.environ, **dbt_env(warehouse), "DBT_PROFILES_DIR": str(profiles_dir())}
+    env.pop("DBT_TARGET_PATH", None)
+    dbt = str(Path(sys.executable).parent / "dbt")
+    parsed = subprocess.run(
+        [dbt, "parse", "--project-dir", str(project), "--target-path", str(project / "target")],
+        env=env, cwd=project, capture_output=True, text=True,
+    )  # fmt: skip
+    assert parsed.returncode == 0, parsed.stdout[-2000:]
+    result = subprocess.run(
+        [mf, "query", "--metrics", "spend,roas,ctr", "--group-by", "metric_time__week,client",
+         "--where", "{{ Entity('client') }} = 'acme'", "--start-time", "2026-03-02",
+         "--end-time", "2026-03-08", "--csv", str(out)],
+        env=env, cwd=project, capture_output=True, text=True,
+    )  # fmt: skip
+    assert result.returncode == 0, result.stdout[-2000:] + result.stderr[-2000:]
+    with open(out, newline="") as fh:
+        rows = list(csv.DictReader(fh))
+    assert len(rows) == 1
+    row = rows[0]
+    assert row["metric_time__week"].startswith("2026-03-02")
+    mart = query(
+        warehouse,
+        "select spend, roas, ctr from marts.mart_weekly_summary "
+        "where client_id = 'acme' and period_start = '2026-03-02'",
+    )[0]
+    by_hand = (525, 0.8, 280 / 42000)
+    for name, in_mart, expected in zip(("spend", "roas", "ctr"), mart, by_hand, strict=True):
+        assert float(row[name]) == pytest.approx(float(in_mart), rel=1e-9)
+        assert float(row[name]) == pytest.approx(expected, rel=1e-9)
