@@ -6,7 +6,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: demo test lint pytest dbt-build semantic install clean bench
+.PHONY: demo test lint pytest dbt-build semantic docs-coverage install clean bench
 
 demo: $(STAMP)
 	$(BIN)/adwh db start
@@ -18,6 +18,7 @@ test: $(STAMP)
 	$(MAKE) pytest
 	$(MAKE) dbt-build
 	$(MAKE) semantic
+	$(MAKE) docs-coverage
 
 install: $(STAMP)
 
@@ -48,6 +49,11 @@ dbt-build: $(STAMP)
 semantic: $(STAMP)
 	$(BIN)/adwh db env > $(VENV)/db.env
 	set -a && . ./$(VENV)/db.env && set +a && $(BIN)/mf validate-configs
+
+# Every model, column, source, seed, metric, semantic model and exposure has a description
+# (reads target/manifest.json and catalog.json from `dbt docs generate` in dbt-build).
+docs-coverage: $(STAMP)
+	$(BIN)/python scripts/check_docs_coverage.py
 
 bench: $(STAMP)
 	$(BIN)/python scripts/bench_load.py
