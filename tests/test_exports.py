@@ -115,7 +115,7 @@ def test_xlsx_writes_hostile_text_as_string_cells(marts, tmp_path):
     [
         (["nope"], "unknown model 'nope'; models in marts: dim_clients, dim_nodates, mart_demo"),
         (["mart_demo", "--columns", "spend,bogus"], "unknown column(s) 'bogus' in marts.mart_demo"),
-        (["mart_demo", "--from", "2026-13-01"], "--from '2026-13-01' is not a date (YYYY-MM-DD)"),
+        (["mart_demo", "--from", "2026-13-01"], "--from: '2026-13-01' is not a date (YYYY-MM-DD)"),
         (["mart_demo", "--from", "2026-03-05", "--to", "2026-03-01"], "is after --to"),
         (["dim_nodates", "--client", "acme"], "has no client_id column: --client does not apply"),
         (["dim_nodates", "--to", "2026-03-01"], "has no date_day column: --from/--to"),

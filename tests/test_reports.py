@@ -15,12 +15,12 @@ from decimal import Decimal
 
 import pytest
 from conftest import fresh_database, query
+from helpers.surfside_s3 import local_settings
 from openpyxl import load_workbook
 from pypdf import PdfReader
 
 from loaders import cli
 from loaders.consume.reports import render_report
-from loaders.demo.local_s3 import LOCAL_KEY_ID, LOCAL_SECRET
 from loaders.sources import surfside
 from loaders.warehouse.dbt_runner import run_dbt
 
@@ -57,13 +57,7 @@ def warehouse(server_url, s3):
     for day, rows in DELIVERIES.items():
         key = f"surfside/acme/media-report-{day}.csv"
         client.put_object(Bucket=bucket, Key=key, Body=csv_body(day, rows))
-    cfg = surfside.SurfsideSettings(
-        bucket=bucket,
-        key_pattern="surfside/{client}/media-report-{date}.csv",
-        endpoint_url=s3.endpoint_url,
-        aws_access_key_id=LOCAL_KEY_ID,
-        aws_secret_access_key=LOCAL_SECRET,
-    )
+    cfg = local_settings(s3, bucket)
     with fresh_database(server_url, "rep") as url:
         days = sorted([*DELIVERIES, NO_FILE])
         surfside.load(url, ["acme"], days, settings=cfg, echo=lambda _: None)

@@ -33,14 +33,15 @@ def export_cmd(
 ) -> None:
     """Export a mart or dim of the marts schema (e.g. mart_weekly_summary) to CSV or XLSX."""
     from loaders.consume import exports
+    from loaders.core.days import parse_day
     from loaders.warehouse.database import database_url
 
     request = exports.ExportRequest(
         model=model,
         fmt=fmt,
         client=client,
-        first=exports.parse_day(first, "--from"),
-        last=exports.parse_day(last, "--to"),
+        first=parse_day(first, "--from"),
+        last=parse_day(last, "--to"),
         columns=tuple(c.strip() for c in columns.split(",") if c.strip()) if columns else (),
         bom=bom,
     )
@@ -66,8 +67,8 @@ def export_cmd(
 def report_cmd(kind: str, client: str, as_of: str | None, fmt: str, out: Path | None) -> None:
     """A client report (KPIs against the previous period, charts, top and underperforming
     campaigns, data coverage) from the marts, as HTML or PDF."""
-    from loaders.consume.exports import parse_day
     from loaders.consume.reports import render_report
+    from loaders.core.days import parse_day
     from loaders.warehouse.database import database_url
 
     day = parse_day(as_of, "--as-of")

@@ -54,15 +54,6 @@ class ExportResult:
     columns: tuple[str, ...]
 
 
-def parse_day(value: str | None, option: str) -> dt.date | None:
-    if value is None:
-        return None
-    try:
-        return dt.date.fromisoformat(value)
-    except ValueError:
-        raise ExportError(f"{option} {value!r} is not a date (YYYY-MM-DD)") from None
-
-
 def model_columns(conn, model: str) -> list[str]:
     """Columns of marts.<model> in table order; ExportError naming the models when unknown."""
     with conn.cursor() as cur:
