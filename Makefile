@@ -6,7 +6,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: demo test lint pytest dbt-build install clean bench
+.PHONY: demo test lint pytest dbt-build semantic docs-coverage install clean bench
 
 demo: $(STAMP)
 	$(BIN)/adwh db start
@@ -17,6 +17,8 @@ test: $(STAMP)
 	$(MAKE) lint
 	$(MAKE) pytest
 	$(MAKE) dbt-build
+	$(MAKE) semantic
+	$(MAKE) docs-coverage
 
 install: $(STAMP)
 
@@ -42,6 +44,16 @@ pytest: $(STAMP)
 dbt-build: $(STAMP)
 	$(BIN)/adwh demo
 	$(BIN)/adwh dbt docs generate
+
+# The MetricFlow semantic layer (dbt_project/models/marts/semantic/) against the built warehouse.
+semantic: $(STAMP)
+	$(BIN)/adwh db env > $(VENV)/db.env
+	set -a && . ./$(VENV)/db.env && set +a && $(BIN)/mf validate-configs
+
+# Every model, column, source, seed, metric, semantic model and exposure has a description
+# (reads target/manifest.json and catalog.json from `dbt docs generate` in dbt-build).
+docs-coverage: $(STAMP)
+	$(BIN)/python scripts/check_docs_coverage.py
 
 bench: $(STAMP)
 	$(BIN)/python scripts/bench_load.py

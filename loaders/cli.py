@@ -432,6 +432,19 @@ def dbt_cmd(dbt_args: tuple[str, ...]) -> None:
     run_dbt(list(dbt_args), database_url())
 
 
+# --- consume: exports and reports (loaders/consume/commands.py) ---------------------------------
+
+
+def _add_consume_commands() -> None:
+    from loaders.consume.commands import export_cmd, report_cmd
+
+    cli.add_command(export_cmd)
+    cli.add_command(report_cmd)
+
+
+_add_consume_commands()
+
+
 # --- demo ---------------------------------------------------------------------------------------
 
 

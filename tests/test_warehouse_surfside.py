@@ -13,9 +13,9 @@ from pathlib import Path
 
 import pytest
 from conftest import fresh_database, query
+from helpers.surfside_s3 import local_settings
 
 from loaders.core.errors import AdwhError
-from loaders.demo.local_s3 import LOCAL_KEY_ID, LOCAL_SECRET
 from loaders.sources import surfside
 from loaders.warehouse.dbt_runner import run_dbt
 
@@ -93,13 +93,7 @@ def warehouse(server_url, s3):
         client.put_object(
             Bucket=bucket, Key=f"surfside/{client_id}/media-report-{day}.csv", Body=csv_body(rows)
         )
-    cfg = surfside.SurfsideSettings(
-        bucket=bucket,
-        key_pattern="surfside/{client}/media-report-{date}.csv",
-        endpoint_url=s3.endpoint_url,
-        aws_access_key_id=LOCAL_KEY_ID,
-        aws_secret_access_key=LOCAL_SECRET,
-    )
+    cfg = local_settings(s3, bucket)
     with fresh_database(server_url, "wh") as url:
         for client_id in ("acme", "globex", "zzz"):
             days = sorted(d for c, d in DELIVERIES if c == client_id)
@@ -342,13 +336,7 @@ def test_build_on_an_empty_warehouse_succeeds_then_takes_a_first_load(server_url
         s3.client().put_object(
             Bucket="wh-empty-first", Key=f"s/acme/{D1}.csv", Body=csv_body(DELIVERIES[("acme", D1)])
         )
-        cfg = surfside.SurfsideSettings(
-            bucket="wh-empty-first",
-            key_pattern="s/{client}/{date}.csv",
-            endpoint_url=s3.endpoint_url,
-            aws_access_key_id=LOCAL_KEY_ID,
-            aws_secret_access_key=LOCAL_SECRET,
-        )
+        cfg = local_settings(s3, "wh-empty-first", "s/{client}/{date}.csv")
         surfside.load(url, ["acme"], [D1], settings=cfg, echo=lambda _: None)
         run_dbt(["build"], url)
         assert query(url, "select sum(impressions) from marts.fact_daily_metrics") == [(30000,)]

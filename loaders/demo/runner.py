@@ -168,6 +168,18 @@ def print_summary(url: str, echo: Callable = click.echo) -> None:
         echo(f"{source:<10}{rule:<32}{count:>5}")
 
 
+def write_demo_report(url: str, echo: Callable, client: str = "acme") -> None:
+    """One client report, as `adwh report weekly --client acme` writes it."""
+    from loaders.consume.reports import render_report
+    from loaders.core.settings import adwh_home
+
+    folder = adwh_home() / "reports"
+    folder.mkdir(parents=True, exist_ok=True)
+    path, data = render_report(url, "weekly", client, out=folder / f"{client}-weekly.pdf")
+    echo(f"\n== Weekly report for {data.client_name} ({data.period_start} to {data.period_end})")
+    echo(f"written to {path}  (adwh report weekly --client {client} [--format html])")
+
+
 def run(days: int = 30, echo: Callable = click.echo, allow_external: bool = False) -> None:
     from loaders.warehouse.database import uses_embedded
 
@@ -189,6 +201,7 @@ def run(days: int = 30, echo: Callable = click.echo, allow_external: bool = Fals
     echo("\n== dbt build (seeds, models, tests)")
     run_dbt(["build"], url)
     print_summary(url, echo)
+    write_demo_report(url, echo)
     echo(
         "\nLineage and column docs:  .venv/bin/adwh dbt docs generate && "
         ".venv/bin/adwh dbt docs serve --port 8080"
