@@ -30,8 +30,12 @@ with upstream as (
                 from {{ changed_partitions_table() }} as changed
             )
             -- the day range is a plain filter the planner pushes into every staging view
-            and priced.date_day >= (select min(changed.date_day) from {{ changed_partitions_table() }} as changed)
-            and priced.date_day <= (select max(changed.date_day) from {{ changed_partitions_table() }} as changed)
+            and priced.date_day >= (
+                select min(changed.date_day) from {{ changed_partitions_table() }} as changed
+            )
+            and priced.date_day <= (
+                select max(changed.date_day) from {{ changed_partitions_table() }} as changed
+            )
     {% endif %}
 ),
 
