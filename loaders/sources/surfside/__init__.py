@@ -55,9 +55,15 @@ def load(
         source_pipeline(SOURCE, url) as pipeline,
         tempfile.TemporaryDirectory(prefix="adwh-surfside-") as tmp,
     ):
-        deliveries.check_layout(url, SCHEMA, TABLE)
-        ids = deliveries.prepare(url, SCHEMA, TABLE)
-        current = deliveries.current(url, SCHEMA, client_ids, days)
+        # a warehouse gone before anything is written is reported for these clients and days
+        shown = sorted(days)
+        what = f"{SOURCE} for client {', '.join(sorted(client_ids))}, " + (
+            f"day {shown[0]}" if len(shown) == 1 else f"days {shown[0]}..{shown[-1]}"
+        )
+        with failures.loading(what):
+            deliveries.check_layout(url, SCHEMA, TABLE)
+            ids = deliveries.prepare(url, SCHEMA, TABLE)
+            current = deliveries.current(url, SCHEMA, client_ids, days)
         for client_id in client_ids:
             for day in days:
                 previous = current.get((client_id, day))
