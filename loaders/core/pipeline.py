@@ -98,7 +98,7 @@ def constant(value, type_, length: int):
     import pyarrow as pa
 
     if pa.types.is_string(type_):
-        indices = pa.array(np.zeros(length, dtype=np.int8))
+        indices = pa.array(np.zeros(length, dtype=np.int32))
         return pa.DictionaryArray.from_arrays(indices, pa.array([value], type_))
     return pa.repeat(pa.scalar(value, type_), length)
 
