@@ -1,19 +1,39 @@
-{{ config(indexes=[{'columns': ['client_id', 'date_day']}]) }}
+{{
+    config(
+        materialized='incremental',
+        incremental_strategy='append',
+        on_schema_change='fail',
+        pre_hook="{{ incremental_begin(log_position_state_sql('fact_daily_metrics'),
+            logged_changes_sql('fact_daily_metrics',
+                'select client_id, source, date_day from ' ~ this),
+            ['client_id', 'source', 'date_day']) }}",
+        post_hook="{{ incremental_end(incremental_partition_columns()['fact_daily_partitions']) }}",
+        indexes=[{'columns': ['client_id', 'source', 'date_day'], 'unique': true}],
+    )
+}}
 
-{#- One row per client x source x day present in fact_daily_metrics: what each partition holds
-    and its input fingerprint. Downstream incremental marts compare these fingerprints to
-    find the client-days to rebuild; mart_data_coverage reads presence from here. -#}
+{#- One row per client x source x day present in fact_daily_metrics: what each partition
+    holds. mart_data_coverage reads presence from here. Incremental: rebuilds the partitions
+    fact_daily_metrics logged as rebuilt since this model's last build (docs/incremental.md). -#}
 
 select
     client_id,
     source,
     date_day,
-    max(partition_fingerprint) as partition_fingerprint,
     count(*) as fact_rows,
     sum(source_row_count) as source_rows,
     sum(geo_source_row_count) as geo_source_rows,
     sum(impressions) as impressions,
     sum(spend)::numeric(38, 12) as spend,
     max(dbt_updated_at) as fact_updated_at
-from {{ ref('fact_daily_metrics') }}
+from {{ ref('fact_daily_metrics') }} as fact
+{% if is_incremental() %}
+    where
+        {{ in_values('fact.date_day', 'select distinct changed.date_day from '
+            ~ changed_partitions_table() ~ ' as changed') }}
+        and (fact.client_id, fact.source, fact.date_day) in (
+            select changed.client_id, changed.source, changed.date_day
+            from {{ changed_partitions_table() }} as changed
+        )
+{% endif %}
 group by client_id, source, date_day
