@@ -120,8 +120,11 @@
 {%- endmacro %}
 
 {#- client_id, source, date_day of every partition whose raw inputs changed since the model's
-    last build (the model's pre-hook has just written raw_state_sql into new_state_table()). -#}
-{% macro raw_changed_partitions_sql() -%}
+    last build (the model's pre-hook has just written raw_state_sql into new_state_table()).
+    quarantine: the quarantine's relation, to add the partitions of its rows whose raw row a
+    newer delivery of a merge-loaded source deleted (a row dated outside its delivery day lies
+    in a partition the new delivery may not touch). -#}
+{% macro raw_changed_partitions_sql(quarantine=none) -%}
     {%- set watermarks = stored_state('watermark') -%}
     {%- set state = incremental_state_relation() -%}
     {%- set new_state = new_state_table() -%}
@@ -173,6 +176,26 @@
     from {{ source_or_empty('adwh_ops', 'ingestion_log') }} as attempts
     where attempts.source = '{{ spec.source }}' and attempts.load_id > '{{ mark }}'
     union
+            {%- if quarantine is not none %}
+    -- quarantined rows of a client with a newer delivery whose raw row is gone
+    select stored.client_id, stored.source, stored.date_day
+    from {{ quarantine }} as stored
+    where
+        stored.source = '{{ spec.source }}'
+        and {{ in_values('stored.client_id', 'select loaded.' ~ spec.client ~ ' from ' ~ raw
+            ~ " as loaded where loaded._dlt_load_id > '" ~ mark ~ "'") }}
+        and stored.load_id <= '{{ mark }}'
+        and not exists (
+            select 1 from {{ raw }} as kept
+            where
+                kept._dlt_load_id = stored.load_id
+                and kept.{{ spec.client }} = stored.client_id
+                and kept.source_row_number = stored.source_row_number
+                and (kept.{{ spec.date }} = stored.date_day
+                     or (kept.{{ spec.date }} is null and stored.date_day is null))
+        )
+    union
+            {%- endif %}
     -- every partition of a client whose seed rows changed
     select raw_rows.{{ spec.client }}, '{{ spec.source }}', raw_rows.{{ spec.date }}
     from {{ raw }} as raw_rows

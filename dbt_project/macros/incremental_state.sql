@@ -207,12 +207,11 @@
     {%- endif -%}
 {%- endmacro %}
 
-{#- A predicate over the columns of `model` (qualified by `alias` when given): true for the
-    partitions its last build rebuilt, or always true when the test must scan everything. -#}
-{% macro incremental_test_scope(model, alias='') -%}
-    {%- set columns = incremental_partition_columns().get(model) -%}
-    {%- if not execute or columns is none or var('full_scan_tests', false) or flags.FULL_REFRESH -%}
-        {{ return('1 = 1') }}
+{#- The last build of `model` from the log: {'invocation_id', 'is_full'}, or none when the
+    tests must scan everything (never built, full build, --full-refresh, full_scan_tests). -#}
+{% macro incremental_last_build(model) -%}
+    {%- if not execute or var('full_scan_tests', false) or flags.FULL_REFRESH -%}
+        {{ return(none) }}
     {%- endif -%}
     {%- set log = incremental_log_relation() -%}
     {%- set last = run_query(
@@ -220,16 +219,52 @@
         ~ " where model = '" ~ model ~ "' and invocation_id = (select invocation_id from " ~ log
         ~ " where model = '" ~ model ~ "' order by log_id desc limit 1)").rows[0] -%}
     {%- if last[0] is none or last[1] == 1 -%}
+        {{ return(none) }}
+    {%- endif -%}
+    {{ return({'invocation_id': last[0]}) }}
+{%- endmacro %}
+
+{#- A predicate over the columns of `model` (qualified by `alias` when given): true for the
+    partitions its last build rebuilt, or always true when the test must scan everything.
+    The day list reaches the model's day index; the partitions are matched after it (NULL
+    matching NULL for the quarantine). -#}
+{% macro incremental_test_scope(model, alias='') -%}
+    {%- set columns = incremental_partition_columns().get(model) -%}
+    {%- set last = incremental_last_build(model) if columns is not none else none -%}
+    {%- if last is none -%}
         {{ return('1 = 1') }}
     {%- endif -%}
     {%- set prefix = alias ~ '.' if alias else '' -%}
+    {%- set logged = incremental_log_relation() ~ " as logged where logged.model = '" ~ model
+        ~ "' and logged.invocation_id = '" ~ last.invocation_id ~ "'" -%}
+    {%- set day = prefix ~ columns['date_day'] -%}
     {%- set matches = [] -%}
     {%- for log_column, column in columns.items() -%}
         {%- do matches.append('(logged.' ~ log_column ~ ' = ' ~ prefix ~ column ~ ' or (logged.'
             ~ log_column ~ ' is null and ' ~ prefix ~ column ~ ' is null))') -%}
     {%- endfor -%}
-    {{ return('exists (select 1 from ' ~ log ~ " as logged where logged.model = '" ~ model
-        ~ "' and logged.invocation_id = '" ~ last[0] ~ "' and " ~ matches | join(' and ') ~ ')') }}
+    {%- set days = in_values(day, 'select logged.date_day from ' ~ logged) -%}
+    {%- if model == 'dq_quarantine' -%}
+        {%- set days = '(' ~ days ~ ' or ' ~ day ~ ' is null)' -%}
+    {%- endif -%}
+    {{ return(days ~ ' and exists (select 1 from ' ~ logged ~ ' and ' ~ matches | join(' and ') ~ ')') }}
+{%- endmacro %}
+
+{#- For singular tests: a predicate on a day column, true on the days the last builds of
+    `models` rebuilt (and for rows without a day), or always true when any of them must be
+    scanned in full. -#}
+{% macro incremental_test_days(models, column) -%}
+    {%- set builds = [] -%}
+    {%- for model in models -%}
+        {%- set last = incremental_last_build(model) -%}
+        {%- if last is none -%}
+            {{ return('1 = 1') }}
+        {%- endif -%}
+        {%- do builds.append("(model = '" ~ model ~ "' and invocation_id = '" ~ last.invocation_id ~ "')") -%}
+    {%- endfor -%}
+    {{ return('(' ~ in_values(column, 'select date_day from ' ~ incremental_log_relation()
+        ~ ' where date_day is not null and (' ~ builds | join(' or ') ~ ')')
+        ~ ' or ' ~ column ~ ' is null)') }}
 {%- endmacro %}
 
 {#- Incremental models that log their partitions: log column -> model column. -#}
@@ -244,4 +279,31 @@
         'mart_entity_country_daily': client_day,
         'mart_creative_geo_device_daily': client_day,
     }) }}
+{%- endmacro %}
+
+{#- For singular tests over whole periods: the first day the last builds of `models`
+    rebuilt, as a SQL expression, or none when any of them must be scanned in full. -#}
+{% macro incremental_test_first_day(models) -%}
+    {%- set builds = [] -%}
+    {%- for model in models -%}
+        {%- set last = incremental_last_build(model) -%}
+        {%- if last is none -%}
+            {{ return(none) }}
+        {%- endif -%}
+        {%- do builds.append("(model = '" ~ model ~ "' and invocation_id = '" ~ last.invocation_id ~ "')") -%}
+    {%- endfor -%}
+    {{ return("(select coalesce(min(date_day), cast('9999-12-31' as date)) from "
+        ~ incremental_log_relation() ~ ' where ' ~ builds | join(' or ') ~ ')') }}
+{%- endmacro %}
+
+{#- Incremental model bodies: rows of `alias` in the changed partitions. The day list is a
+    plain filter the planner pushes into the staging views and onto the day indexes; the
+    partitions are matched after it. -#}
+{% macro in_changed_partitions(alias, columns) -%}
+    {{ in_values(alias ~ '.date_day', 'select distinct changed.date_day from '
+        ~ changed_partitions_table() ~ ' as changed') }}
+    and ({% for column in columns %}{{ alias }}.{{ column }}{% if not loop.last %}, {% endif %}{% endfor %}) in (
+        select {% for column in columns %}changed.{{ column }}{% if not loop.last %}, {% endif %}{% endfor %}
+        from {{ changed_partitions_table() }} as changed
+    )
 {%- endmacro %}

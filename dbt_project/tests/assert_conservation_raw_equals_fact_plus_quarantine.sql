@@ -1,7 +1,10 @@
 {#- Conservation (DESIGN.md section 5): for every client, source and day, what the raw tables
     hold equals what reached fact_daily_metrics plus what sits in dq_quarantine - rows and every
     reported measure. Read straight from the raw tables (not staging), so a row dropped or
-    duplicated anywhere downstream shows up here. One CTE per source. -#}
+    duplicated anywhere downstream shows up here. One CTE per source.
+    After an incremental build only the days it rebuilt are compared (all clients and sources
+    of those days); everything after a full build or with var full_scan_tests. -#}
+{%- set built = ['fact_daily_metrics', 'dq_quarantine'] %}
 
 with raw_surfside as (
     select
@@ -15,6 +18,7 @@ with raw_surfside as (
         coalesce(sum(raw_rows.conversion_revenue), 0) as conversion_revenue,
         0::numeric as media_cost
     from {{ source_or_empty('surfside', 'daily_performance') }} as raw_rows
+    where {{ incremental_test_days(built, 'raw_rows.date') }}
     group by 1, 2, 3
 ),
 
@@ -31,6 +35,7 @@ raw_facebook as (
         coalesce(sum({{ facebook_measure('revenue', 'raw_rows.') }}), 0) as conversion_revenue,
         coalesce(sum({{ facebook_measure('media_cost', 'raw_rows.') }}), 0) as media_cost
     from {{ source_or_empty('facebook', 'ad_daily') }} as raw_rows
+    where {{ incremental_test_days(built, 'raw_rows.report_date') }}
     group by 1, 2, 3
 ),
 
@@ -46,6 +51,7 @@ raw_vibe as (
         coalesce(sum(raw_rows.amount_of_purchases), 0) as conversion_revenue,
         coalesce(sum(raw_rows.spend), 0) as media_cost
     from {{ source_or_empty('vibe', 'daily_performance') }} as raw_rows
+    where {{ incremental_test_days(built, 'raw_rows.impression_date') }}
     group by 1, 2, 3
 ),
 
@@ -74,6 +80,7 @@ raw_bidder as (
     from {{ source_or_empty('bidder', 'creative_performance') }} as raw_rows
     left join raw_bidder_catalog as catalog
         on raw_rows.creative_id = catalog.creative_id
+    where {{ incremental_test_days(built, 'raw_rows.date') }}
     group by 1, 2, 3
 ),
 
@@ -99,6 +106,7 @@ fact_totals as (
         sum(conversion_revenue) as conversion_revenue,
         coalesce(sum(media_cost), 0) as media_cost
     from {{ ref('fact_daily_metrics') }}
+    where {{ incremental_test_days(built, 'date_day') }}
     group by 1, 2, 3
 ),
 
@@ -115,6 +123,7 @@ quarantine_totals as (
         coalesce(sum(conversion_revenue), 0) as conversion_revenue,
         coalesce(sum(media_cost), 0) as media_cost
     from {{ ref('dq_quarantine') }}
+    where {{ incremental_test_days(built, 'date_day') }}
     group by 1, 2, 3
 ),
 

@@ -1,7 +1,8 @@
 {#- mart_entity_country_daily: per entity-day, the countries (ZZ included) add up to the ALL
     row, the ALL row equals the entity-day in mart_entity_daily_metrics, and the real countries
     never exceed it (ZZ, the uncovered part, is never negative: geography rows are not counted
-    twice). Returns mismatches. -#}
+    twice). Returns mismatches. After an incremental build, on the client-days it rebuilt only
+    (macros/incremental_state.sql). -#}
 
 with country_sums as (
     select
@@ -15,7 +16,8 @@ with country_sums as (
         max(spend) filter (where country_code = 'ALL') as all_spend,
         max(clicks) filter (where country_code = 'ALL') as all_clicks,
         min(least(impressions, clicks, spend)) filter (where country_code = 'ZZ') as zz_minimum
-    from {{ ref('mart_entity_country_daily') }}
+    from {{ ref('mart_entity_country_daily') }} as country_rows
+    where {{ incremental_test_scope('mart_entity_country_daily', 'country_rows') }}
     group by entity_type, entity_id, date_day
 )
 

@@ -3,7 +3,7 @@
         materialized='incremental',
         incremental_strategy='append',
         on_schema_change='fail',
-        pre_hook="{{ incremental_begin(raw_state_sql(), raw_changed_partitions_sql(),
+        pre_hook="{{ incremental_begin(raw_state_sql(), raw_changed_partitions_sql(quarantine=this),
             ['client_id', 'source', 'date_day'], null_safe=true) }}",
         post_hook="{{ incremental_end(incremental_partition_columns()['dq_quarantine']) }}",
         indexes=[{'columns': ['client_id', 'source', 'date_day']}, {'columns': ['rule']}],

@@ -25,15 +25,7 @@ with upstream as (
     select priced.*
     from {{ ref('int_daily_performance__priced') }} as priced
     {% if is_incremental() %}
-        where
-            -- the day list is a plain filter the planner pushes into every staging view and
-            -- onto the raw tables' day indexes; the partitions are matched after it
-            {{ in_values('priced.date_day',
-                'select distinct changed.date_day from ' ~ changed_partitions_table() ~ ' as changed') }}
-            and (priced.client_id, priced.source, priced.date_day) in (
-                select changed.client_id, changed.source, changed.date_day
-                from {{ changed_partitions_table() }} as changed
-            )
+        where {{ in_changed_partitions('priced', ['client_id', 'source', 'date_day']) }}
     {% endif %}
 ),
 

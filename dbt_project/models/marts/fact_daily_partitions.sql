@@ -28,12 +28,6 @@ select
     max(dbt_updated_at) as fact_updated_at
 from {{ ref('fact_daily_metrics') }} as fact
 {% if is_incremental() %}
-    where
-        {{ in_values('fact.date_day', 'select distinct changed.date_day from '
-            ~ changed_partitions_table() ~ ' as changed') }}
-        and (fact.client_id, fact.source, fact.date_day) in (
-            select changed.client_id, changed.source, changed.date_day
-            from {{ changed_partitions_table() }} as changed
-        )
+    where {{ in_changed_partitions('fact', ['client_id', 'source', 'date_day']) }}
 {% endif %}
 group by client_id, source, date_day

@@ -25,13 +25,7 @@ with fact as (
     select fact_daily_metrics.*
     from {{ ref('fact_daily_metrics') }} as fact_daily_metrics
     {% if is_incremental() %}
-        where
-            {{ in_values('fact_daily_metrics.date_day', 'select distinct changed.date_day from '
-                ~ changed_partitions_table() ~ ' as changed') }}
-            and (fact_daily_metrics.client_id, fact_daily_metrics.date_day) in (
-                select changed.client_id, changed.date_day
-                from {{ changed_partitions_table() }} as changed
-            )
+        where {{ in_changed_partitions('fact_daily_metrics', ['client_id', 'date_day']) }}
     {% endif %}
 ),
 

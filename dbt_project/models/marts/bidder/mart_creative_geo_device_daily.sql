@@ -28,13 +28,7 @@ with detail as (
     select *
     from {{ ref('int_bidder__creative_detail') }} as detail
     {% if is_incremental() %}
-        where
-            {{ in_values('detail.date_day', 'select distinct changed.date_day from '
-                ~ changed_partitions_table() ~ ' as changed') }}
-            and (detail.client_id, detail.date_day) in (
-                select changed.client_id, changed.date_day
-                from {{ changed_partitions_table() }} as changed
-            )
+        where {{ in_changed_partitions('detail', ['client_id', 'date_day']) }}
     {% endif %}
 ),
 
