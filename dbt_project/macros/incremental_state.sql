@@ -190,21 +190,33 @@
     {%- endif %}
 {%- endmacro %}
 
-{#- Tests: a generic test configured with `where: "__changed_partitions__"` scans only the
-    partitions the last build of its model rebuilt (from the log); everything after a full
-    build, under --full-refresh, with --vars '{full_scan_tests: true}', or for a model that
-    keeps no log. Singular tests call incremental_test_scope() themselves. -#}
+{#- Tests: a generic test configured with `where: "__changed_partitions__"` scans only what
+    the last build changed (changed_test_scope); everything after a full build, under
+    --full-refresh or with --vars '{full_scan_tests: true}'. Singular tests call
+    incremental_test_scope() / incremental_test_days() themselves. -#}
 {% macro get_where_subquery(relation) -%}
     {%- set where = config.get('where') -%}
     {%- if where and '__changed_partitions__' in where -%}
-        {%- set where = where | replace('__changed_partitions__',
-            incremental_test_scope(relation.identifier)) -%}
+        {%- set where = where | replace('__changed_partitions__', changed_test_scope(relation)) -%}
     {%- endif -%}
     {%- if where -%}
         {{ return('(select * from ' ~ relation ~ ' where ' ~ where ~ ') dbt_subquery') }}
     {%- else -%}
         {{ return(relation) }}
     {%- endif -%}
+{%- endmacro %}
+
+{#- The scope of a generic test on `relation`: its partitions for an incremental model that
+    logs them, the changed days for another relation with a date_day, else everything. -#}
+{% macro changed_test_scope(relation) -%}
+    {%- if relation.identifier in incremental_partition_columns() -%}
+        {{ return(incremental_test_scope(relation.identifier)) }}
+    {%- endif -%}
+    {%- if execute and 'date_day' in adapter.get_columns_in_relation(relation)
+            | map(attribute='name') | list -%}
+        {{ return(incremental_test_days(['fact_daily_metrics', 'dq_quarantine'], 'date_day')) }}
+    {%- endif -%}
+    {{ return('1 = 1') }}
 {%- endmacro %}
 
 {#- The last build of `model` from the log: {'invocation_id', 'is_full'}, or none when the
