@@ -391,3 +391,14 @@
         {% if not loop.last %}union{% endif %}
     {%- endfor %}
 {%- endmacro %}
+
+{#- client_id, month_start of the months holding a client-day `upstream` (a model without a
+    source column) rebuilt since `target` last consumed its log. -#}
+{% macro changed_months_sql(upstream, target) -%}
+    select distinct
+        client_id,
+        {{ dbt.cast(dbt.date_trunc('month', 'date_day'), 'date') }} as month_start
+    from ({{ logged_changes_sql(upstream, 'select client_id, null, month_start from ' ~ target,
+        upstream_columns="client_id, 'bidder' as source, date_day") }}) as logged
+    where client_id is not null
+{%- endmacro %}

@@ -54,6 +54,14 @@
     {{ ensure_raw_change_indexes() }}
 {%- endmacro %}
 
+{#- Whether a state table exists (asked of the database: on-run-start creates them outside
+    dbt's relation cache). -#}
+{% macro state_table_exists(relation) -%}
+    {%- set found = run_query("select count(*) from information_schema.tables where table_schema = '"
+        ~ relation.schema ~ "' and table_name = '" ~ relation.identifier ~ "'") -%}
+    {{ return(found.rows[0][0] > 0) }}
+{%- endmacro %}
+
 {#- The temporary tables a model's pre-hook fills and its body and post-hook read. -#}
 {% macro changed_partitions_table() -%}
     {{ this.identifier }}__changed_partitions
@@ -67,7 +75,8 @@
     renders, i.e. before any of its statements run). -#}
 {% macro stored_state(kind) -%}
     {%- set found = {} -%}
-    {%- if execute -%}
+    {%- set state = incremental_state_relation() -%}
+    {%- if execute and state_table_exists(state) -%}
         {%- set rows = run_query("select state_key, state_value from "
             ~ incremental_state_relation() ~ " where model = '" ~ this.identifier
             ~ "' and kind = '" ~ kind ~ "'") -%}
@@ -167,7 +176,7 @@
 {#- ... and the partitions upstream rebuilt since this model last consumed its log:
     client_id, source, date_day. A full build of upstream in between yields every partition
     upstream now holds plus every partition this model holds (`own_sql`, same columns). -#}
-{% macro logged_changes_sql(upstream, own_sql, source=none) -%}
+{% macro logged_changes_sql(upstream, own_sql, source=none, upstream_columns='client_id, source, date_day') -%}
     {%- set position = stored_state('log_position').get(upstream, '0') -%}
     {%- set log = incremental_log_relation() -%}
     {%- set since = "model = '" ~ upstream ~ "' and log_id > " ~ (position | int) -%}
@@ -179,7 +188,7 @@
         union all
         select client_id, source, date_day
         from (
-            select distinct client_id, source, date_day from {{ ref(upstream) }}
+            select distinct {{ upstream_columns }} from {{ ref(upstream) }}
             union
             {{ own_sql }}
         ) as everything
@@ -222,10 +231,11 @@
 {#- The last build of `model` from the log: {'invocation_id', 'is_full'}, or none when the
     tests must scan everything (never built, full build, --full-refresh, full_scan_tests). -#}
 {% macro incremental_last_build(model) -%}
-    {%- if not execute or var('full_scan_tests', false) or flags.FULL_REFRESH -%}
+    {%- set log = incremental_log_relation() -%}
+    {%- if not execute or var('full_scan_tests', false) or flags.FULL_REFRESH
+            or not state_table_exists(log) -%}
         {{ return(none) }}
     {%- endif -%}
-    {%- set log = incremental_log_relation() -%}
     {%- set last = run_query(
         "select max(invocation_id), max(case when is_full then 1 else 0 end) from " ~ log
         ~ " where model = '" ~ model ~ "' and invocation_id = (select invocation_id from " ~ log
@@ -311,11 +321,27 @@
 {#- Incremental model bodies: rows of `alias` in the changed partitions. The day list is a
     plain filter the planner pushes into the staging views and onto the day indexes; the
     partitions are matched after it. -#}
-{% macro in_changed_partitions(alias, columns) -%}
+{% macro in_changed_partitions(alias, columns, null_safe=false) -%}
+    {%- if null_safe -%}
+    ({{ in_values(alias ~ '.date_day', 'select distinct changed.date_day from '
+        ~ changed_partitions_table() ~ ' as changed') }}
+        or ({{ alias }}.date_day is null and exists (
+            select 1 from {{ changed_partitions_table() }} as changed where changed.date_day is null)))
+    and exists (
+        select 1 from {{ changed_partitions_table() }} as changed
+        where
+        {%- for column in columns %}
+            {% if not loop.first %}and {% endif -%}
+            (changed.{{ column }} = {{ alias }}.{{ column }}
+             or (changed.{{ column }} is null and {{ alias }}.{{ column }} is null))
+        {%- endfor %}
+    )
+    {%- else -%}
     {{ in_values(alias ~ '.date_day', 'select distinct changed.date_day from '
         ~ changed_partitions_table() ~ ' as changed') }}
     and ({% for column in columns %}{{ alias }}.{{ column }}{% if not loop.last %}, {% endif %}{% endfor %}) in (
         select {% for column in columns %}changed.{{ column }}{% if not loop.last %}, {% endif %}{% endfor %}
         from {{ changed_partitions_table() }} as changed
     )
+    {%- endif %}
 {%- endmacro %}

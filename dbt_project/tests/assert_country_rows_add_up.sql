@@ -4,7 +4,13 @@
     twice). Returns mismatches. After an incremental build, on the client-days it rebuilt only
     (macros/incremental_state.sql). -#}
 
-with country_sums as (
+with scoped as (
+    select country_rows.*
+    from {{ ref('mart_entity_country_daily') }} as country_rows
+    where {{ incremental_test_scope('mart_entity_country_daily', 'country_rows') }}
+),
+
+country_sums as (
     select
         entity_type,
         entity_id,
@@ -16,8 +22,7 @@ with country_sums as (
         max(spend) filter (where country_code = 'ALL') as all_spend,
         max(clicks) filter (where country_code = 'ALL') as all_clicks,
         min(least(impressions, clicks, spend)) filter (where country_code = 'ZZ') as zz_minimum
-    from {{ ref('mart_entity_country_daily') }} as country_rows
-    where {{ incremental_test_scope('mart_entity_country_daily', 'country_rows') }}
+    from scoped
     group by entity_type, entity_id, date_day
 )
 

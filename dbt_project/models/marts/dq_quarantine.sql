@@ -17,55 +17,38 @@
     reflects the current rules and the current raw data (docs/incremental.md). -#}
 
 select
-    {{ surrogate_key(['source', 'source_file', 'source_row_number', 'load_id']) }}
-        as quarantine_id,
-    source,
-    client_id,
-    date_day,
-    split_part(invalid_reasons, ',', 1) as rule,
-    invalid_reasons,
-    offending_values,
-    campaign_name,
-    strategy_name,
-    placement_name,
-    creative_name,
-    impressions,
-    clicks,
-    conversions,
-    conversion_revenue,
-    media_cost,
-    spend,
-    video_starts,
-    video_completions,
-    country_code,
-    device_type,
-    source_file,
-    source_row_number,
-    load_id,
-    loaded_at,
+    {{ surrogate_key(['priced.source', 'priced.source_file', 'priced.source_row_number',
+                      'priced.load_id']) }} as quarantine_id,
+    priced.source,
+    priced.client_id,
+    priced.date_day,
+    split_part(priced.invalid_reasons, ',', 1) as rule,
+    priced.invalid_reasons,
+    priced.offending_values,
+    priced.campaign_name,
+    priced.strategy_name,
+    priced.placement_name,
+    priced.creative_name,
+    priced.impressions,
+    priced.clicks,
+    priced.conversions,
+    priced.conversion_revenue,
+    priced.media_cost,
+    priced.spend,
+    priced.video_starts,
+    priced.video_completions,
+    priced.country_code,
+    priced.device_type,
+    priced.source_file,
+    priced.source_row_number,
+    priced.load_id,
+    priced.loaded_at,
     '{{ run_started_at.isoformat() }}'::timestamptz as dbt_updated_at
 from {{ ref('int_daily_performance__priced') }} as priced
-where
-    not priced.is_valid
-    {% if is_incremental() %}
-        and (
-            {{ in_values('priced.date_day', 'select distinct changed.date_day from '
-                ~ changed_partitions_table() ~ ' as changed') }}
-            or (
-                priced.date_day is null
-                and exists (
-                    select 1 from {{ changed_partitions_table() }} as changed
-                    where changed.date_day is null
-                )
-            )
-        )
-        and exists (
-            select 1 from {{ changed_partitions_table() }} as changed
-            where
-                changed.source = priced.source
-                and (changed.client_id = priced.client_id
-                     or (changed.client_id is null and priced.client_id is null))
-                and (changed.date_day = priced.date_day
-                     or (changed.date_day is null and priced.date_day is null))
-        )
-    {% endif %}
+{% if is_incremental() %}
+    where
+        not priced.is_valid
+        and {{ in_changed_partitions('priced', ['client_id', 'source', 'date_day'], null_safe=true) }}
+{% else %}
+    where not priced.is_valid
+{% endif %}

@@ -17,17 +17,17 @@
     fact_daily_metrics logged as rebuilt since this model's last build (docs/incremental.md). -#}
 
 select
-    client_id,
-    source,
-    date_day,
+    fact.client_id,
+    fact.source,
+    fact.date_day,
     count(*) as fact_rows,
-    sum(source_row_count) as source_rows,
-    sum(geo_source_row_count) as geo_source_rows,
-    sum(impressions) as impressions,
-    sum(spend)::numeric(38, 12) as spend,
-    max(dbt_updated_at) as fact_updated_at
+    sum(fact.source_row_count) as source_rows,
+    sum(fact.geo_source_row_count) as geo_source_rows,
+    sum(fact.impressions) as impressions,
+    sum(fact.spend)::numeric(38, 12) as spend,
+    max(fact.dbt_updated_at) as fact_updated_at
 from {{ ref('fact_daily_metrics') }} as fact
 {% if is_incremental() %}
     where {{ in_changed_partitions('fact', ['client_id', 'source', 'date_day']) }}
 {% endif %}
-group by client_id, source, date_day
+group by fact.client_id, fact.source, fact.date_day

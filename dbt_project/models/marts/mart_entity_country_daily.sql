@@ -61,12 +61,14 @@ geo_rows as materialized (
         priced.video_starts,
         priced.video_completions
     from {{ ref('int_daily_performance__priced') }} as priced
-    where
-        priced.country_code is not null
-        {% if is_incremental() %}
+    {% if is_incremental() %}
+        where
+            priced.country_code is not null
             and {{ in_values('priced.date_day', 'select distinct changed.date_day from '
                 ~ changed_partitions_table() ~ ' as changed') }}
-        {% endif %}
+    {% else %}
+        where priced.country_code is not null
+    {% endif %}
 ),
 
 -- the entity-day totals, from the fact: what the geography rows do not cover becomes ZZ

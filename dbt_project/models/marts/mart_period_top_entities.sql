@@ -43,7 +43,10 @@ with period_totals as (
                     and entity_days.date_day < changed.period_start + {{ period.length }}
         {%- endif %}
         where entity_days.entity_type in ('campaign', 'creative')
-        group by entity_days.entity_type, entity_days.entity_id, entity_days.client_id,
+        group by
+            entity_days.entity_type,
+            entity_days.entity_id,
+            entity_days.client_id,
             date_trunc('{{ period.trunc }}', entity_days.date_day)
         {% if not loop.last %}union all{% endif %}
     {%- endfor %}

@@ -14,6 +14,7 @@
         {'columns': ['creative_id', 'date_day']},
         {'columns': ['client_id', 'date_day']},
         {'columns': ['campaign_key', 'date_day']},
+        {'columns': ['date_day']},
     ],
 ) }}
 
@@ -25,7 +26,7 @@
     (docs/incremental.md). -#}
 -- depends_on: {{ ref('fact_daily_metrics') }}
 with detail as (
-    select *
+    select detail.*
     from {{ ref('int_bidder__creative_detail') }} as detail
     {% if is_incremental() %}
         where {{ in_changed_partitions('detail', ['client_id', 'date_day']) }}
