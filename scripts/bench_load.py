@@ -36,6 +36,7 @@ import pyarrow.csv as pacsv
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
+from bench_child import run_child
 from bench_queries import local_settings
 
 from loaders.demo.local_s3 import LOCAL_KEY_ID, LOCAL_SECRET, local_s3
@@ -103,39 +104,15 @@ def cli_env(url: str, endpoint_url: str, pattern: str) -> dict:
     )
 
 
-def _peak_kb(pid: int) -> int:
-    """VmHWM of a live process: its peak RSS since exec (0 when it has gone)."""
-    try:
-        with open(f"/proc/{pid}/status") as fh:
-            for line in fh:
-                if line.startswith("VmHWM:"):
-                    return int(line.split()[1])
-    except OSError:
-        pass
-    return 0
-
-
 def cli_load(env: dict, day: dt.date) -> tuple[float, float]:
-    """Seconds and peak RSS (MB) of one `adwh load surfside` run in a child process.
-
-    The peak is the child's own VmHWM, read until it exits. `ru_maxrss` from wait4 is not
-    used: a child forked from this process (which holds the generated file and the S3
-    server's objects) reports the parent's pages it shared before exec, so a 10-row load
-    showed the same ~800 MB as the 1 M-row one.
-    """
+    """Seconds and peak RSS (MB) of one `adwh load surfside` run in a child process."""
     wrap = os.environ.get("BENCH_WRAP", "").split()
     command = [sys.executable, *wrap, "-m", "loaders", "load", "surfside"]
     command += ["--client", "bench", "--date", str(day)]
-    start = time.perf_counter()
-    child = subprocess.Popen(command, env=env, stdout=subprocess.DEVNULL)
-    peak_kb = 0
-    while child.poll() is None:
-        peak_kb = max(peak_kb, _peak_kb(child.pid))
-        time.sleep(0.005)
-    elapsed = time.perf_counter() - start
-    if child.returncode:
-        raise SystemExit(f"adwh load surfside --date {day} exited {child.returncode}")
-    return elapsed, peak_kb / 1024
+    elapsed, peak_mb, code = run_child(command, env, stdout=subprocess.DEVNULL)
+    if code:
+        raise SystemExit(f"adwh load surfside --date {day} exited {code}")
+    return elapsed, peak_mb
 
 
 def main() -> None:
