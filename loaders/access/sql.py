@@ -44,17 +44,15 @@ comment on table {SCHEMA}.client_logins is
 -- The clients of the login running the query. security definer: a client login cannot
 -- read client_logins itself. session_user, not current_user: inside a security definer
 -- function current_user is the function's owner.
-create or replace function {SCHEMA}.login_clients() returns text[]
+create or replace function {SCHEMA}.visible_clients() returns setof text
 language sql stable security definer
 set search_path = pg_catalog, pg_temp
 as $$
-    select coalesce(array_agg(client_id order by client_id), '{{}}'::text[])
-    from {SCHEMA}.client_logins
-    where login = session_user
+    select client_id from {SCHEMA}.client_logins where login = session_user
 $$;
-alter function {SCHEMA}.login_clients() owner to {OWNER};
-revoke all on function {SCHEMA}.login_clients() from public;
-grant execute on function {SCHEMA}.login_clients() to {CLIENT};
+alter function {SCHEMA}.visible_clients() owner to {OWNER};
+revoke all on function {SCHEMA}.visible_clients() from public;
+grant execute on function {SCHEMA}.visible_clients() to {CLIENT};
 
 -- Grants and row-level security of one marts relation. Called by dbt (as the relation's
 -- owner, in the transaction that built it: macros/access.sql) and by `adwh access init`.
@@ -112,7 +110,7 @@ begin
             rel);
         execute format(
             'create policy adwh_client_rows on %s for select to {CLIENT} '
-            'using (client_id::text = any ((select {SCHEMA}.login_clients())))',
+            'using (client_id::text in (select {SCHEMA}.visible_clients()))',
             rel);
     end if;
 end
