@@ -108,10 +108,16 @@ def _database(cur) -> None:
 
 
 def _schemas(cur) -> None:
-    for schema in (*MODEL_SCHEMAS, OPS_SCHEMA):
+    from loaders.core.registry import sources
+
+    # every registered source's raw schema exists before its first load, owned by adwh_owner
+    # (dlt's scratch schema raw_<name>_staging is the loader's own)
+    raw = [f"raw_{source.name}" for source in sources()]
+    for schema in (*MODEL_SCHEMAS, OPS_SCHEMA, *raw):
         cur.execute(sql.SQL("create schema if not exists {}").format(sql.Identifier(schema)))
     cur.execute(
-        "select nspname from pg_namespace where nspname like 'raw\\_%%' or nspname = %s",
+        "select nspname from pg_namespace where nspname like 'raw\\_%%' or nspname = %s "
+        "order by 1",
         (OPS_SCHEMA,),
     )
     loader_schemas = [row[0] for row in cur.fetchall()]
