@@ -308,11 +308,15 @@ def test_passwords_are_private_files_and_access_changes_are_audited(warehouse):
     assert os.environ.get("ACCESS__CONNECT_AS_ROLES") == "true"
 
 
-def test_policies_and_grants_survive_a_full_refresh(warehouse):
+def test_policies_and_grants_survive_an_incremental_build_and_a_full_refresh(warehouse):
     before = query(
         warehouse, "select count(*) from marts.fact_daily_metrics where client_id = 'acme'"
     )
     oid_before = query(warehouse, "select 'marts.fact_daily_metrics'::regclass::oid")
+    # incremental: dbt merges into the existing table and re-applies its grants config
+    assert cli.main(["build", "--select", "fact_daily_metrics", "dim_campaigns"]) == 0
+    assert query(warehouse, "select 'marts.fact_daily_metrics'::regclass::oid") == oid_before
+    check_client_sees_only_acme(warehouse)
     assert cli.main(["build", "--full-refresh"]) == 0
     # the table was recreated, not kept
     assert query(warehouse, "select 'marts.fact_daily_metrics'::regclass::oid") != oid_before
