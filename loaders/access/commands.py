@@ -31,6 +31,12 @@ def _password_from(env: str | None) -> tuple[str, bool]:
     return value, False
 
 
+def _show_once(password: str, generated: bool) -> None:
+    """A generated password is printed here and nowhere else, ever."""
+    if generated:
+        click.echo(f"password (shown once, store it now): {password}")
+
+
 @click.group("access")
 def access_group() -> None:
     """Roles, per-client logins and row-level security (docs/access.md)."""
@@ -57,8 +63,7 @@ def add_login_cmd(name: str, clients: tuple[str, ...], password_env: str | None)
     password, generated = _password_from(password_env)
     add_login(_admin_url(), name, list(clients), password)
     click.echo(f"login {name} created for client(s) {', '.join(sorted(set(clients)))}")
-    if generated:
-        click.echo(f"password (shown once, store it now): {password}")
+    _show_once(password, generated)
 
 
 @access_group.command("revoke")
@@ -107,8 +112,7 @@ def rotate_cmd(name: str, password_env: str | None) -> None:
         click.echo(f"{name}: new password stored in {path}")
     else:
         click.echo(f"{name}: password changed")
-        if generated:
-            click.echo(f"password (shown once, store it now): {password}")
+        _show_once(password, generated)
 
 
 @access_group.command("url")

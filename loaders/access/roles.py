@@ -116,8 +116,7 @@ def _schemas(cur) -> None:
     for schema in (*MODEL_SCHEMAS, OPS_SCHEMA, *raw):
         cur.execute(sql.SQL("create schema if not exists {}").format(sql.Identifier(schema)))
     cur.execute(
-        "select nspname from pg_namespace where nspname like 'raw\\_%%' or nspname = %s "
-        "order by 1",
+        "select nspname from pg_namespace where nspname like 'raw\\_%%' or nspname = %s order by 1",
         (OPS_SCHEMA,),
     )
     loader_schemas = [row[0] for row in cur.fetchall()]
