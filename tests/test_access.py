@@ -234,6 +234,35 @@ def test_user_id_columns_are_closed_to_all_but_adwh_pii(warehouse):
         as_role(transformer, f"drop table {PII_TABLE}")
 
 
+def test_a_mart_without_client_id_is_closed_to_clients_and_a_view_keeps_the_rows_policy(
+    warehouse,
+):
+    transformer = role_url(warehouse, "adwh_transformer")
+    as_role(
+        transformer,
+        """create table marts.access_test_totals as select 42 as total;
+           create view marts.access_test_view as
+               select client_id, impressions from marts.fact_daily_metrics;
+           select adwh_access.secure_relation('marts.access_test_totals'::regclass, 'rows');
+           select adwh_access.secure_relation('marts.access_test_view'::regclass, 'rows')""",
+    )
+    try:
+        analyst = role_url(warehouse, "adwh_analyst")
+        assert as_role(analyst, "select total from marts.access_test_totals") == [(42,)]
+        assert_denied(acme(warehouse), "select total from marts.access_test_totals")
+        # the view reads the fact with the querying login's rights, so its policy applies
+        assert as_role(
+            acme(warehouse), "select distinct client_id from marts.access_test_view"
+        ) == [("acme",)]
+        assert as_role(analyst, "select count(distinct client_id) from marts.access_test_view") == [
+            (2,)
+        ]
+    finally:
+        as_role(
+            transformer, "drop view marts.access_test_view; drop table marts.access_test_totals"
+        )
+
+
 def test_hostile_names_and_client_ids_are_refused(warehouse, capsys):
     hostile = 'x"; drop table marts.fact_daily_metrics; --'
     assert cli.main(["access", "add-login", hostile, "--client", "acme"]) == 2
