@@ -35,7 +35,7 @@ UNKNOWN = (dt.date(2026, 2, 12), "mb-zz")  # not in media_buys: quarantined
 FACT_DIGEST = """
 select count(*), md5(coalesce(string_agg(md5(row(
     fact_id, client_id, source, date_day, creative_key, impressions, clicks, media_cost, spend,
-    video_starts, video_completions, source_row_count, partition_fingerprint)::text), ','
+    video_starts, video_completions, source_row_count)::text), ','
     order by fact_id), ''))
 from marts.fact_daily_metrics where source = 'partner'
 """

@@ -15,6 +15,7 @@
         coalesce(sum(raw_rows.purchase_value), 0) as conversion_revenue,
         coalesce(sum(raw_rows.spend), 0) as media_cost
     from {{ source_or_empty('meta', 'ad_daily') }} as raw_rows
+    where {{ conservation_days('raw_rows.report_date') }}
     group by 1, 2, 3
 {%- endmacro %}
 
@@ -78,4 +79,16 @@
     from {{ ref('stg_meta__ad_country_daily') }}
     where is_valid
     group by 1, 2, 3
+{%- endmacro %}
+
+{#- How meta raw tables change (macros/incremental_changes.sql): a fetch replaces its client x
+    report day in both tables (merge on client_id + report_date, the rows' day). The country
+    rows feed fact_daily_partitions and the country mart through the meta partitions, so a
+    load of either table marks them. -#}
+{% macro change_specs__meta() -%}
+    {{ return([
+        {'table': 'ad_daily', 'client': 'client_id', 'date': 'report_date', 'delivery_day': 'report_date'},
+        {'table': 'ad_country_daily', 'client': 'client_id', 'date': 'report_date',
+         'delivery_day': 'report_date'},
+    ]) }}
 {%- endmacro %}
