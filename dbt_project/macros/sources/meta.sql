@@ -23,7 +23,7 @@
     rows: hierarchy keys as int_daily_performance__priced makes them, spend on the basis (and
     CPM) of the ad-day's fact row. A country row counts only when it passes its own rules and
     its ad-day is in the fact (a quarantined or superseded ad-day has no countries). -#}
-{% macro country_rows__meta(fact_relation) -%}
+{% macro country_rows__meta(fact_relation, row_filter=none) -%}
     with keyed as (
         select
             country_rows.*,
@@ -35,6 +35,9 @@
             {{ surrogate_key(['client_id', 'source', 'campaign_name', 'strategy_name',
                               'placement_name', 'creative_name']) }} as creative_key
         from {{ ref('stg_meta__ad_country_daily') }} as country_rows
+        {%- if row_filter %}
+        where {{ row_filter }}
+        {%- endif %}
     )
 
     select
@@ -69,15 +72,20 @@
 {%- endmacro %}
 
 {#- Country rows per Meta client-day, counted as the fact's geography rows so the country mart
-    covers (and rebuilds) those client-days. -#}
-{% macro country_row_counts__meta() -%}
+    covers (and rebuilds) those client-days. row_filter: an optional predicate on the staged
+    rows (alias country_rows), e.g. the days an incremental build rebuilds. -#}
+{% macro country_row_counts__meta(row_filter=none) -%}
     select
-        client_id,
+        country_rows.client_id,
         'meta'::text as source,
-        date_day,
+        country_rows.date_day,
         count(*) as country_rows
-    from {{ ref('stg_meta__ad_country_daily') }}
-    where is_valid
+    from {{ ref('stg_meta__ad_country_daily') }} as country_rows
+    where
+        country_rows.is_valid
+        {%- if row_filter %}
+        and {{ row_filter }}
+        {%- endif %}
     group by 1, 2, 3
 {%- endmacro %}
 

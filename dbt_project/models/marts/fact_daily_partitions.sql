@@ -39,11 +39,12 @@ with partitions as (
 -- a source's country breakdown of its fact rows (Meta's ad x day x country rows) counts as
 -- geography rows of the partition too
 breakdowns as (
-    select breakdown_counts.*
-    from ({{ country_row_counts__meta() }}) as breakdown_counts
-    {% if is_incremental() %}
-        where {{ in_changed_partitions('breakdown_counts', ['client_id', 'source', 'date_day']) }}
-    {% endif %}
+    {%- if is_incremental() %}
+    {{ country_row_counts__meta(in_values('country_rows.date_day',
+        'select distinct changed.date_day from ' ~ changed_partitions_table() ~ ' as changed')) }}
+    {%- else %}
+    {{ country_row_counts__meta() }}
+    {%- endif %}
 )
 
 select

@@ -67,12 +67,14 @@ geo_rows as materialized (
     {% endif %}
     union all
     -- Meta's ad x day x country rows: a country breakdown of its fact rows
+    {%- if is_incremental() %}
     select meta_countries.*
-    from ({{ country_rows__meta(ref('fact_daily_metrics')) }}) as meta_countries
-    {% if is_incremental() %}
-        where {{ in_values('meta_countries.date_day', 'select distinct changed.date_day from '
-            ~ changed_partitions_table() ~ ' as changed') }}
-    {% endif %}
+    from ({{ country_rows__meta(ref('fact_daily_metrics'), in_values('country_rows.date_day',
+        'select distinct changed.date_day from ' ~ changed_partitions_table() ~ ' as changed'))
+    }}) as meta_countries
+    {%- else %}
+    select meta_countries.* from ({{ country_rows__meta(ref('fact_daily_metrics')) }}) as meta_countries
+    {%- endif %}
 ),
 
 -- the entity-day totals, from the fact: what the geography rows do not cover becomes ZZ
