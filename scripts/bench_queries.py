@@ -13,12 +13,12 @@ For each history length (default 180 and 365 days):
    day, `dbt build`, with their slowest nodes; prints the ratios (targets: run <= 10 % and
    build <= 15 % of full, full run <= 60 s) and at the end the incremental run at the longest
    history over the shortest (target <= 1.2x: cost independent of history).
-3. On the longest history only (scripts/bench_dashboard.py): runs each canonical query of dbt_project/analyses/ (compiled by dbt, parameters bound by
-   psycopg2) 200 times for random entities and prints p50/p95 (targets: row sparkline
-   < 5 ms, client overview < 10 ms, country breakdown < 20 ms), then answers the same
-   questions on the fly from fact_daily_metrics (the country breakdown from the priced rows:
-   the fact has no country) and prints the speed-up (target >= 20x). Prints each query plan
-   once.
+3. On the longest history only (scripts/bench_dashboard.py): runs each canonical query of
+   dbt_project/analyses/ (compiled by dbt, parameters bound by psycopg2) 200 times for
+   random entities and prints p50/p95 (targets: row sparkline < 5 ms, client overview
+   < 10 ms, country breakdown < 20 ms), then answers the same questions on the fly from
+   fact_daily_metrics (the country breakdown from the priced rows: the fact has no country)
+   and prints the speed-up (target >= 20x). Prints each query plan once.
 """
 
 from __future__ import annotations
