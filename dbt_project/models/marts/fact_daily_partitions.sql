@@ -38,13 +38,10 @@ with partitions as (
 
 -- a source's country breakdown of its fact rows (Meta's ad x day x country rows) counts as
 -- geography rows of the partition too
+{%- set changed_days = in_values('country_rows.date_day', 'select distinct changed.date_day from '
+    ~ changed_partitions_table() ~ ' as changed') if is_incremental() else none %}
 breakdowns as (
-    {%- if is_incremental() %}
-    {{ country_row_counts__meta(in_values('country_rows.date_day',
-        'select distinct changed.date_day from ' ~ changed_partitions_table() ~ ' as changed')) }}
-    {%- else %}
-    {{ country_row_counts__meta() }}
-    {%- endif %}
+    {{ country_row_counts__meta(changed_days) }}
 )
 
 select

@@ -67,14 +67,10 @@ geo_rows as materialized (
     {% endif %}
     union all
     -- Meta's ad x day x country rows: a country breakdown of its fact rows
-    {%- if is_incremental() %}
+    {%- set changed_days = in_values('country_rows.date_day', 'select distinct changed.date_day from '
+        ~ changed_partitions_table() ~ ' as changed') if is_incremental() else none %}
     select meta_countries.*
-    from ({{ country_rows__meta(ref('fact_daily_metrics'), in_values('country_rows.date_day',
-        'select distinct changed.date_day from ' ~ changed_partitions_table() ~ ' as changed'))
-    }}) as meta_countries
-    {%- else %}
-    select meta_countries.* from ({{ country_rows__meta(ref('fact_daily_metrics')) }}) as meta_countries
-    {%- endif %}
+    from ({{ country_rows__meta(ref('fact_daily_metrics'), changed_days) }}) as meta_countries
 ),
 
 -- the entity-day totals, from the fact: what the geography rows do not cover becomes ZZ
