@@ -68,10 +68,26 @@ def server_url(_isolated_adwh: Path) -> Iterator[str]:
         return
     from loaders.warehouse.embedded_pg import EmbeddedPostgres
 
+    _worker_port(_isolated_adwh)
     server = EmbeddedPostgres(_isolated_adwh)
     server.start()
     yield server.url("postgres")
     server.stop()
+
+
+def _worker_port(home: Path) -> None:
+    """Under pytest-xdist every worker starts its own server: give each its own port range,
+    so two workers starting at the same moment never race for the default port."""
+    worker = os.environ.get("PYTEST_XDIST_WORKER", "")
+    if not worker.startswith("gw"):
+        return
+    from loaders.warehouse.pg_process import port_free
+
+    base = 55000 + 20 * int(worker[2:])
+    port = next((p for p in range(base, base + 20) if port_free(p)), None)
+    if port is not None:
+        (home / "pg").mkdir(parents=True, exist_ok=True)
+        (home / "pg" / "port").write_text(f"{port}\n")
 
 
 def fresh_database(server: str, prefix: str = "t"):
