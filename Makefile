@@ -5,6 +5,9 @@ PYTHON ?= python3
 VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
+# pytest-xdist: one worker per core (at most 4), whole test files per worker; each worker
+# starts its own embedded Postgres. `make pytest PYTEST_WORKERS=` runs in one process.
+PYTEST_WORKERS ?= -n auto --maxprocesses 4 --dist loadfile
 
 .PHONY: demo test lint pytest dbt-build semantic docs-coverage install clean bench
 
@@ -37,7 +40,7 @@ lint: $(STAMP)
 		$(BIN)/sqlfluff lint dbt_project/models dbt_project/tests dbt_project/analyses
 
 pytest: $(STAMP)
-	$(BIN)/python -m pytest -q || [ $$? -eq 5 ]
+	$(BIN)/python -m pytest -q $(PYTEST_WORKERS) || [ $$? -eq 5 ]
 
 # The demo loads every source's sample data and runs `dbt build` (all models and tests),
 # then `dbt docs generate` proves every model documents.
