@@ -239,3 +239,21 @@
             as numeric(38, 12))
     end
 {%- endmacro %}
+
+{#- The CTEs `spans`, `calendar` (every entity-day of each span) and `client_days` (the
+    client-day fingerprints and quality scores) both subscription marts start from. -#}
+{% macro subscription_calendar_ctes() -%}
+    spans as (
+        {{ subscription_spans_sql() }}
+    ),
+
+    calendar as (
+        select spans.entity_type, spans.entity_id, spans.client_id, cast(series.day as date) as date_day
+        from spans
+        {{ day_series_join('spans.first_day', 'spans.last_day', 'series') }}
+    ),
+
+    client_days as (
+        {{ subscription_client_days_sql() }}
+    )
+{%- endmacro %}

@@ -170,13 +170,20 @@ class ExportApi:
                         raise ApiError(f"{what} answered HTTP {status}: {_message(response)}")
             except httpx.TransportError as exc:
                 problem = type(exc).__name__
-            if attempt == attempts:
-                raise ApiError(f"{what} failed after {attempts} attempt(s) ({problem})")
-            if delay is None:
-                base = self.settings.retry_backoff * 2 ** (attempt - 1)
-                delay = min(self.settings.retry_max_backoff, base) * random.uniform(0.5, 1.0)  # noqa: S311
-            log.warning("%s: %s; retry %d/%d in %.2fs", what, problem, attempt, attempts - 1, delay)
-            self.sleep(delay)
+            self._pause(what, problem, attempt, delay)
+
+    def _pause(self, what: str, problem: str, attempt: int, delay: float | None) -> None:
+        """Wait before attempt `attempt + 1`: `delay`, or jittered exponential backoff."""
+        left = max(1, self.settings.max_attempts) - attempt
+        if left <= 0:
+            raise ApiError(f"{what} failed after {attempt} attempt(s) ({problem})")
+        if delay is None:
+            ceiling = min(
+                self.settings.retry_max_backoff, self.settings.retry_backoff * 2**attempt / 2
+            )
+            delay = ceiling * random.uniform(0.5, 1.0)  # noqa: S311 - jitter
+        log.warning("%s: %s; %d attempt(s) left, next in %.2fs", what, problem, left, delay)
+        self.sleep(delay)
 
     @staticmethod
     def _lines(response, what: str) -> Iterator[tuple[int, dict]]:

@@ -23,19 +23,7 @@ with base as (
     {{ subscription_entity_rows(by_country=false) }}
 ),
 
-spans as (
-    {{ subscription_spans_sql() }}
-),
-
-calendar as (
-    select spans.entity_type, spans.entity_id, spans.client_id, cast(series.day as date) as date_day
-    from spans
-    {{ day_series_join('spans.first_day', 'spans.last_day', 'series') }}
-),
-
-client_days as (
-    {{ subscription_client_days_sql() }}
-)
+{{ subscription_calendar_ctes() }}
 
 select
     calendar.entity_type,
