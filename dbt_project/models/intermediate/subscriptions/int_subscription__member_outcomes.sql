@@ -63,7 +63,7 @@ conversions as (
             and starts.distinct_id = converted.distinct_id
             and starts.product_id = converted.product_id
             and converted.event_role = 'trial_converted'
-            and converted.event_time >= starts.started_at
+            and starts.started_at <= converted.event_time
     where starts.member_kind = 'trial'
     group by starts.client_id, starts.distinct_id, starts.product_id
 ),
@@ -83,7 +83,7 @@ conversion_revenue as (
             and conversions.distinct_id = events.distinct_id
             and conversions.product_id = events.product_id
             and events.event_role = 'trial_converted'
-            and events.event_time = conversions.converted_at
+            and conversions.converted_at = events.event_time
     group by
         conversions.client_id, conversions.distinct_id, conversions.product_id,
         conversions.converted_at
@@ -126,7 +126,7 @@ refunds as (
             and outcomes.product_id = refunded.product_id
             and refunded.event_role = 'cancellation'
             and refunded.revenue_usd < 0
-            and refunded.event_time > outcomes.paid_at
+            and outcomes.paid_at < refunded.event_time
     group by outcomes.client_id, outcomes.distinct_id, outcomes.product_id, outcomes.member_kind
 )
 
@@ -147,7 +147,8 @@ select
     and outcomes.converted_at is not null as is_converted,
     case
         when outcomes.member_kind = 'purchase' then false
-        else outcomes.is_post_trial and outcomes.converted_at is not null
+        else
+            outcomes.is_post_trial and outcomes.converted_at is not null
             and refunds.refund_usd is not null
     end as is_trial_refunded,
     outcomes.member_kind = 'purchase' and refunds.refund_usd is not null as is_purchase_refunded,

@@ -21,10 +21,13 @@ defaults as (
 rated as (
     select
         members.*,
-        {{ subscription_pick_rate(min_users, 'converted_users', 'trial_users', 'trial_conversion_rate') }} as p_convert,
-        {{ subscription_pick_rate(min_users, 'trial_refunded_users', 'converted_users', 'trial_refund_rate') }}
+        {{ subscription_pick_rate(min_users, 'converted_users', 'trial_users', 'trial_conversion_rate') }}
+            as p_convert,
+        {{ subscription_pick_rate(
+            min_users, 'trial_refunded_users', 'converted_users', 'trial_refund_rate') }}
             as p_trial_refund,
-        {{ subscription_pick_rate(min_users, 'purchase_refunded_users', 'purchase_users', 'purchase_refund_rate') }}
+        {{ subscription_pick_rate(
+            min_users, 'purchase_refunded_users', 'purchase_users', 'purchase_refund_rate') }}
             as p_purchase_refund,
         {{ subscription_pick_rate(min_users, 'paid_usd', 'paying_users', 'price_usd') }} as price_usd,
         case

@@ -19,7 +19,7 @@ rates as (
     inner join {{ ref('fx_rates') }} as fx_rates
         on
             upper(ad_days.currency_code) = upper(fx_rates.currency_code)
-            and fx_rates.rate_date <= ad_days.date_day
+            and ad_days.date_day >= fx_rates.rate_date
     group by ad_days.client_id, ad_days.date_day, ad_days.ad_id
 )
 

@@ -16,7 +16,7 @@ ranked as (
                 source_rows.distinct_id,
                 source_rows.event_time,
                 coalesce(source_rows.insert_id, '')
-            order by source_rows._dlt_load_id desc, source_rows.source_row_number
+            order by source_rows._dlt_load_id desc, source_rows.source_row_number asc
         ) as copy_number
     from source_rows
 )
