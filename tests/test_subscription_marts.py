@@ -324,3 +324,33 @@ def test_a_90_day_reload_changes_nothing_and_incremental_equals_full_refresh(wh)
     assert row(url, "ad", "101", 14)["post_trial_user_ids"] == "u08"
     build(url, later, "--full-refresh")
     assert snapshot(url) == incremental
+
+
+def test_estimates_use_the_segment_then_the_product_then_the_seed(wh):
+    """estimate_min_users 2. Matured cohorts at A (cohort day <= 03-13): trial members u01,
+    u02, u04 (pro_monthly, US; u01 and u02 converted, u02 refunded), u03 (monthly, DE), u05
+    (monthly, FR, converted), u11 (monthly, GB, converted), u04 (pro_annual, US, converted);
+    purchases u06 (annual, US, refunded), u07 (monthly, DE), u12 (monthly, ZZ).
+    monthly x US: P(convert) 2/3 (3 members), P(trial refund) 1/2 (2 converted), price 9.99
+    (2 paying); monthly purchases x US: none -> product: 0 refunded of 2 -> 0.
+    monthly x DE trials: 1 member -> product: P(trial refund) 1 of 4 converted = 0.25.
+    annual x US trials: 1 member, annual product 1 member -> seed (0.40, 0.10); its price
+    has 2 paying members (u04's conversion, u06's purchase): 59.99."""
+    url = wh["url"]
+    run_dbt(["build", *SELECT, "--full-refresh", "--vars",
+             f"{{as_of_date: '{A}', estimate_min_users: 2}}"], url)  # fmt: skip
+    trial_us, purchase_us = 9.99 * 2 / 3 * 0.5, 9.99 * (1 - 0)
+    expect(
+        row(url, "ad", "101", 14),  # u08 (trial, monthly, US), u10 (purchase, monthly, US)
+        trial_conversion_rate_estimated=2 / 3, trial_refund_rate_estimated=0.5,
+        purchase_refund_rate_estimated=0.0, estimated_revenue_usd=trial_us + purchase_us,
+        adjusted_estimated_revenue_usd=(trial_us + purchase_us) / 0.5,
+    )  # fmt: skip
+    expect(row(url, "campaign", "c1", 10, "DE"), trial_refund_rate_estimated=0.25,
+           trial_conversion_rate_estimated=4 / 6)  # fmt: skip
+    expect(
+        row(url, "campaign", "c1", 10, "US"),  # u01, u02, u04 monthly at the segment; u04 annual
+        trial_conversion_rate_estimated=(3 * 2 / 3 + 0.4) / 4,
+        trial_refund_rate_estimated=(3 * 0.5 + 0.1) / 4,
+        estimated_revenue_usd=3 * trial_us + 59.99 * 0.4 * 0.9,  # annual x US price: u04, u06
+    )  # fmt: skip

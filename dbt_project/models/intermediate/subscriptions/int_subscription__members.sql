@@ -60,9 +60,10 @@ rated as (
 
 select
     rated.*,
-    case
+    -- rounded to micro-dollars: sums at every level then add up exactly
+    round(case
         when rated.member_kind = 'trial'
             then rated.price_usd * rated.p_convert * (1 - rated.p_trial_refund)
         else rated.price_usd * (1 - rated.p_purchase_refund)
-    end as expected_value_usd
+    end, 6) as expected_value_usd
 from rated

@@ -18,7 +18,7 @@ known as (
         ad_days.adset_id,
         ad_days.ad_id,
         country_rows.country_code,
-        sum(country_rows.media_cost * coalesce(ad_days.usd_factor, 0)) as spend_usd,
+        round(sum(country_rows.media_cost * coalesce(ad_days.usd_factor, 0)), 6) as spend_usd,
         sum(country_rows.clicks) as link_clicks,
         sum(country_rows.trials) as meta_trials,
         sum(country_rows.purchases) as meta_purchases

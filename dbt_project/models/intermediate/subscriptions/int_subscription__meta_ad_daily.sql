@@ -34,10 +34,11 @@ select
     ad_days.placement_name as ad_name,
     ad_days.currency_code,
     ad_days.media_cost,
-    case
+    -- rounded to micro-dollars so that sums over ads, ad sets and countries agree exactly
+    round(case
         when upper(coalesce(ad_days.currency_code, 'USD')) = 'USD' then ad_days.media_cost
         else ad_days.media_cost * fx_rates.usd_per_unit
-    end as spend_usd,
+    end, 6) as spend_usd,
     ad_days.clicks as link_clicks,
     ad_days.trials as meta_trials,
     ad_days.purchases as meta_purchases,

@@ -29,9 +29,9 @@ by_country as (
 
 all_rows as (
     select
-        calendar.entity_type,
-        calendar.entity_id,
-        calendar.client_id,
+        cast(calendar.entity_type as {{ dbt.type_string() }}) as entity_type,
+        cast(calendar.entity_id as {{ dbt.type_string() }}) as entity_id,
+        cast(calendar.client_id as {{ dbt.type_string() }}) as client_id,
         calendar.date_day,
         cast('ALL' as {{ dbt.type_string() }}) as country_code,
         {{ subscription_mart_columns('base', 'quality') }}
@@ -49,9 +49,9 @@ all_rows as (
 
 country_rows as (
     select
-        base.entity_type,
-        base.entity_id,
-        base.client_id,
+        cast(base.entity_type as {{ dbt.type_string() }}) as entity_type,
+        cast(base.entity_id as {{ dbt.type_string() }}) as entity_id,
+        cast(base.client_id as {{ dbt.type_string() }}) as client_id,
         base.date_day,
         cast(base.country_code as {{ dbt.type_string() }}) as country_code,
         {{ subscription_mart_columns('base', 'quality') }}

@@ -26,9 +26,9 @@ with base as (
 {{ subscription_calendar_ctes() }}
 
 select
-    calendar.entity_type,
-    calendar.entity_id,
-    calendar.client_id,
+    cast(calendar.entity_type as {{ dbt.type_string() }}) as entity_type,
+    cast(calendar.entity_id as {{ dbt.type_string() }}) as entity_id,
+    cast(calendar.client_id as {{ dbt.type_string() }}) as client_id,
     calendar.date_day,
     {{ subscription_mart_columns('base', 'quality') }},
     {{ as_of_date() }} as estimates_as_of,
