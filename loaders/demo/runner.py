@@ -204,6 +204,10 @@ def run(days: int = 30, echo: Callable = click.echo, allow_external: bool = Fals
         without = run_steps(ctx, sources())
         for name in EVENT_SOURCES:  # not spend: outside the registry (docs/subscriptions.md)
             importlib.import_module(f"loaders.demo.{name}_demo").demo_step(ctx)
+    echo("\n== access control (adwh access init)")
+    from loaders.access.roles import init as access_init
+
+    access_init(url, echo)
     echo("\n== dbt build (seeds, models, tests)")
     run_dbt(["build"], url)
     print_summary(url, echo)

@@ -22,7 +22,20 @@ from loaders.warehouse.database import connect
 log = logging.getLogger("adwh.audit")
 
 # The commands that change data or access; `adwh <group> <command>` or `adwh <command>`.
-AUDITED = ("load", "build", "dbt", "run", "demo", "retention", "db backup", "db restore")
+AUDITED = (
+    "load",
+    "build",
+    "dbt",
+    "run",
+    "demo",
+    "retention",
+    "db backup",
+    "db restore",
+    "access init",
+    "access add-login",
+    "access revoke",
+    "access rotate",
+)
 
 DDL = f"""
 create schema if not exists {SCHEMA};
