@@ -205,6 +205,43 @@ def load_meta(
     click.echo(f"all {len(outcome.results)} day(s) loaded")
 
 
+@load.command("mixpanel")
+@_client_days(
+    "Day D, YYYY-MM-DD (default: yesterday, UTC); re-exports the lookback (7 days) ending on D."
+)
+@click.option(
+    "--max-wait",
+    type=float,
+    default=0.0,
+    show_default=True,
+    help="Seconds the run may wait for the hourly export budget before leaving days pending.",
+)
+def load_mixpanel(
+    clients: tuple[str, ...],
+    date: str | None,
+    first: str | None,
+    last: str | None,
+    max_wait: float,
+    strict: bool | None,
+) -> None:
+    """Load subscription events (Mixpanel Raw Event Export: trials, purchases, refunds)."""
+    from loaders.sources import mixpanel
+    from loaders.warehouse.database import database_url
+
+    days = resolve_days(date, first, last)
+    _check_clients(clients, strict)
+    outcome = mixpanel.load(
+        database_url(),
+        list(clients),
+        days,
+        refetch=not (first or last),
+        max_wait=max_wait,
+        echo=click.echo,
+    )
+    _raise_on_problem(outcome)
+    click.echo(f"all {len(outcome.results)} day(s) loaded ({outcome.queries} export queries)")
+
+
 @load.command("bidder")
 @click.argument("files", nargs=-1, type=click.Path(dir_okay=False))
 @click.option(
