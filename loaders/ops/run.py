@@ -39,11 +39,20 @@ def loader_command(source: str, clients: tuple[str, ...], day: dt.date | None) -
     return cmd + (["--date", day.isoformat()] if day else [])
 
 
+def schedulable(shapes: dict[str, str]) -> list[str]:
+    """Enabled registry sources, then client+day loaders outside the registry (sources that
+    feed no spend, such as mixpanel): a disabled registry source is never scheduled."""
+    registered = sources()
+    names = [s.name for s in registered if s.enabled]
+    known = {s.name for s in registered}
+    return names + [n for n, shape in shapes.items() if shape == CLIENT_DAY and n not in known]
+
+
 def plan(url: str | None, shapes: dict[str, str], opts: Options) -> list[schedule.Decision]:
     """The schedule's decisions; a file-drop source is never due (it has its own cron line)."""
     now = opts.now or utcnow()
     out = []
-    for entry in schedule.read_schedule([s.name for s in sources(enabled_only=True)]):
+    for entry in schedule.read_schedule(schedulable(shapes)):
         if shapes.get(entry.source) != CLIENT_DAY:
             reason = (
                 "not a client+day loader (file-drop source: give it files with "

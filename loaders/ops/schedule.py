@@ -9,9 +9,10 @@ after_hour_utc = 6         # a daily source is due once a day from this hour (UT
 select = ""                # empty: the whole project
 ```
 
-Sources come from the registry (`vars.adwh_sources`); a source without `clients` is not
-scheduled. Only sources whose `adwh load <source>` takes `--client` and `--date` (a client and
-a day: surfside, vibe, ...) can be scheduled; file-drop sources (facebook, bidder) take the
+Sources come from the registry (`vars.adwh_sources`, enabled ones) plus the client+day loaders
+that feed no spend (mixpanel); a source without `clients` is not scheduled. Only sources whose
+`adwh load <source>` takes `--client` and `--date` (a client and a day: surfside, vibe, ...)
+can be scheduled; file-drop sources (facebook, bidder) take the
 files someone hands over and keep their own cron line (docs/operations.md).
 """
 
