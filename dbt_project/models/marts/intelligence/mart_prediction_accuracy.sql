@@ -75,8 +75,11 @@ select
     {{ stored_ratio('predicted_' ~ metric ~ ' - actual_' ~ metric ~ '_value') }} as {{ metric }}_error,
     {{ stored_ratio(safe_divide('abs(predicted_' ~ metric ~ ' - actual_' ~ metric ~ '_value)',
         'actual_' ~ metric ~ '_value')) }} as {{ metric }}_abs_pct_error,
-    cast(round(greatest(0, 100 * (1 - {{ safe_divide('abs(predicted_' ~ metric ~ ' - actual_'
-        ~ metric ~ '_value)', 'actual_' ~ metric ~ '_value') }})), 4) as numeric(9, 4))
-        as {{ metric }}_accuracy_score{% if not loop.last %},{% endif %}
+    -- greatest() skips NULLs: the score is NULL explicitly when the actual is 0 or NULL
+    cast(case
+        when actual_{{ metric }}_value <> 0
+            then round(greatest(0, 100 * (1 - {{ safe_divide('abs(predicted_' ~ metric
+                ~ ' - actual_' ~ metric ~ '_value)', 'actual_' ~ metric ~ '_value') }})), 4)
+    end as numeric(9, 4)) as {{ metric }}_accuracy_score{% if not loop.last %},{% endif %}
     {%- endfor %}
 from measured
