@@ -39,6 +39,8 @@ import pyarrow.csv as pacsv
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
+from bench_intelligence import intelligence_share
+
 from loaders.core.settings import project_dir
 from loaders.demo.local_s3 import LOCAL_KEY_ID, LOCAL_SECRET, local_s3
 from loaders.sources import bidder as performance
@@ -284,8 +286,10 @@ def main() -> None:
             full_run = timed(
                 "dbt run --full-refresh (models)", run_dbt, ["run", "--full-refresh"], url
             )
+            intelligence_share("dbt run --full-refresh")
             load_history(url, s3, [new_day], args.creatives_per_client, rng, tmp)
             incr_run = timed("dbt run after one new day (models)", run_dbt, ["run"], url)
+            intelligence_share("dbt run after one new day")
             load_history(
                 url, s3, [new_day + dt.timedelta(days=1)], args.creatives_per_client, rng, tmp
             )

@@ -112,6 +112,7 @@ select severity, client_id, alert_type, message
 from marts.mart_alerts
 where not is_resolved
 order by case severity when 'critical' then 0 when 'warning' then 1 else 2 end,
+         case entity_type when 'client' then 0 when 'campaign' then 1 else 2 end,
          client_id, alert_type, entity_id
 limit 12
 """

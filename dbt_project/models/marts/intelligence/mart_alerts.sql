@@ -44,9 +44,13 @@ with anomaly_conditions as (
         * {{ var('anomaly_z_warning') }} * baseline_stddev as threshold,
         metric_value as actual_value,
         {{ dbt.concat([
-            "metric_name", "' '", number_text('metric_value', 4), "' on '",
-            dbt.cast('date_day', dbt.type_string()), "' vs a mean of '",
-            number_text('baseline_mean', 4), "' over '", number_text('baseline_days', 0),
+            "metric_name", "' '",
+            "case when metric_name in ('ctr', 'roas') then " ~ number_text('metric_value', 4)
+            ~ " else " ~ number_text('metric_value', 2) ~ " end",
+            "' on '", dbt.cast('date_day', dbt.type_string()), "' vs a mean of '",
+            "case when metric_name in ('ctr', 'roas') then " ~ number_text('baseline_mean', 4)
+            ~ " else " ~ number_text('baseline_mean', 2) ~ " end",
+            "' over '", number_text('baseline_days', 0),
             "' days before (z = '", number_text('z_score', 2), "')'"]) }} as detail
     from {{ ref('mart_metric_anomalies') }}
     where
