@@ -89,7 +89,7 @@ targets_in_effect as (
     inner join {{ ref('client_targets') }} as targets
         on
             client_kpis.client_id = targets.client_id
-            and targets.effective_from <= client_kpis.date_day
+            and client_kpis.date_day >= targets.effective_from
             and targets.metric in ('roas', 'cpa')
 ),
 
@@ -246,7 +246,9 @@ islands as (
     select
         conditions.*,
         {{ day_number('date_day') }} - row_number() over (
-            partition by client_id, entity_type, entity_id, alert_type order by date_day
+            partition by
+                conditions.client_id, conditions.entity_type, conditions.entity_id, conditions.alert_type
+            order by conditions.date_day
         ) as island
     from conditions
 ),

@@ -89,19 +89,19 @@ counted as (
 windowed as (
     select
         counted.*,
-        prior_first7_impressions + sum(
-            case when is_in_scope and days_active <= 7 then impressions else 0 end
+        counted.prior_first7_impressions + sum(
+            case when counted.is_in_scope and counted.days_active <= 7 then counted.impressions else 0 end
         ) over running as first7_impressions,
-        prior_first7_clicks + sum(
-            case when is_in_scope and days_active <= 7 then clicks else 0 end
+        counted.prior_first7_clicks + sum(
+            case when counted.is_in_scope and counted.days_active <= 7 then counted.clicks else 0 end
         ) over running as first7_clicks,
-        sum(impressions) over last_7 as last7_impressions,
-        sum(clicks) over last_7 as last7_clicks,
+        sum(counted.impressions) over last_7 as last7_impressions,
+        sum(counted.clicks) over last_7 as last7_clicks,
         count(*) over last_14 as points_14d,
-        sum(day_number) over last_14 as sum_x,
-        sum(day_ctr) over last_14 as sum_y,
-        sum(day_number * day_ctr) over last_14 as sum_xy,
-        sum(day_number * day_number) over last_14 as sum_xx
+        sum(counted.day_number) over last_14 as sum_x,
+        sum(counted.day_ctr) over last_14 as sum_y,
+        sum(counted.day_number * counted.day_ctr) over last_14 as sum_xy,
+        sum(counted.day_number * counted.day_number) over last_14 as sum_xx
     from counted
     window
         running as (
@@ -123,8 +123,9 @@ measured as (
         {{ safe_divide('last7_clicks', 'last7_impressions') }} as last7_ctr_value,
         case
             when points_14d >= 2
-                then (points_14d * sum_xy - sum_x * sum_y)
-                / nullif(points_14d * sum_xx - sum_x * sum_x, 0)
+                then
+                    (points_14d * sum_xy - sum_x * sum_y)
+                    / nullif(points_14d * sum_xx - sum_x * sum_x, 0)
         end as slope_value,
         {{ safe_divide('sum_y', 'points_14d') }} as mean_ctr_14d,
         frequencies.frequency
@@ -154,9 +155,19 @@ scored as (
     select
         components.*,
         case
-            when days_active >= {{ var('fatigue_min_days') }}
-                then cast(round(100 * (0.60 * decline + 0.25 * trend + 0.15 * frequency_pressure), 0)
-                    as integer)
+            when components.days_active >= {{ var('fatigue_min_days') }}
+                then cast(
+                    round(
+                        100
+                        * (
+                            0.60 * components.decline
+                            + 0.25 * components.trend
+                            + 0.15 * components.frequency_pressure
+                        ),
+                        0
+                    )
+                    as integer
+                )
         end as score
     from components
 )

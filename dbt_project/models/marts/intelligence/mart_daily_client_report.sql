@@ -14,8 +14,8 @@ with client_days as (
         entity_name as client_name,
         date_day,
         {%- for measure in measures %}
-        {{ measure }},
-        sum({{ measure }}) over previous_7 / 7.0 as {{ measure }}_avg_7d,
+            {{ measure }},
+            sum({{ measure }}) over previous_7 / 7.0 as {{ measure }}_avg_7d,
         {%- endfor %}
         is_active
     from {{ ref('mart_entity_daily_metrics') }}
@@ -74,9 +74,9 @@ select
     client_days.date_day,
     client_days.is_active,
     {%- for measure in measures %}
-    client_days.{{ measure }},
-    cast(client_days.{{ measure }}_avg_7d as numeric(38, 6)) as {{ measure }}_avg_7d,
-    cast(round({{ safe_divide('client_days.' ~ measure ~ ' - client_days.' ~ measure ~ '_avg_7d',
+        client_days.{{ measure }},
+        cast(client_days.{{ measure }}_avg_7d as numeric(38, 6)) as {{ measure }}_avg_7d,
+        cast(round({{ safe_divide('client_days.' ~ measure ~ ' - client_days.' ~ measure ~ '_avg_7d',
         'client_days.' ~ measure ~ '_avg_7d') }}, 6) as numeric(24, 6)) as {{ measure }}_change_pct,
     {%- endfor %}
     {{ stored_ratio(safe_divide('client_days.clicks', 'client_days.impressions')) }} as ctr,

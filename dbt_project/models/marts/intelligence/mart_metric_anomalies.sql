@@ -92,10 +92,12 @@ scored as (
     select
         unpivoted.*,
         case
-            when baseline_stddev > 0 then (metric_value - baseline_mean) / baseline_stddev
+            when
+                unpivoted.baseline_stddev > 0
+                then (unpivoted.metric_value - unpivoted.baseline_mean) / unpivoted.baseline_stddev
         end as raw_z_score,
-        baseline_days >= {{ var('anomaly_min_days') }}
-        and day_impressions >= {{ var('anomaly_min_impressions') }} as is_eligible
+        unpivoted.baseline_days >= {{ var('anomaly_min_days') }}
+        and unpivoted.day_impressions >= {{ var('anomaly_min_impressions') }} as is_eligible
     from unpivoted
 )
 
@@ -111,8 +113,10 @@ select
     cast(round(baseline_stddev, 12) as numeric(38, 12)) as baseline_stddev,
     cast(baseline_days as integer) as baseline_days,
     cast(round(raw_z_score, 4) as numeric(18, 4)) as z_score,
-    cast(round({{ safe_divide('metric_value - baseline_mean', 'baseline_mean') }}, 6)
-        as numeric(24, 6)) as pct_change,
+    cast(
+        round({{ safe_divide('metric_value - baseline_mean', 'baseline_mean') }}, 6)
+        as numeric(24, 6)
+    ) as pct_change,
     case
         when metric_value > baseline_mean then 'up'
         when metric_value < baseline_mean then 'down'

@@ -28,7 +28,8 @@ client_days as (
 ),
 
 campaign_spend as (
-    select budget_campaigns.client_id, budget_campaigns.campaign, campaign_days.date_day,
+    select
+        budget_campaigns.client_id, budget_campaigns.campaign, campaign_days.date_day,
         sum(campaign_days.spend) as spend
     from budget_campaigns
     inner join {{ ref('mart_entity_daily_metrics') }} as campaign_days
@@ -62,15 +63,15 @@ series as (
 running as (
     select
         series.*,
-        sum(day_spend) over (
-            partition by client_id, campaign, month_start order by date_day
+        sum(series.day_spend) over (
+            partition by series.client_id, series.campaign, series.month_start order by series.date_day
             rows between unbounded preceding and current row
         ) as spend_to_date,
-        sum(day_spend) over (
-            partition by client_id, campaign order by day_number
+        sum(series.day_spend) over (
+            partition by series.client_id, series.campaign order by series.day_number
             range between 6 preceding and current row
         ) / 7 as run_rate,
-        {{ dbt.datediff('month_start', 'date_day', 'day') }} + 1 as day_of_month,
+        {{ dbt.datediff('month_start', 'date_day', 'day') }}         + 1 as day_of_month,
         {{ dbt.datediff('month_start', dbt.dateadd('month', 1, 'month_start'), 'day') }}
             as days_in_month
     from series
@@ -98,7 +99,8 @@ budgeted as (
 projected as (
     select
         budgeted.*,
-        spend_to_date + run_rate * (days_in_month - day_of_month) as projected_value
+        budgeted.spend_to_date
+        + budgeted.run_rate * (budgeted.days_in_month - budgeted.day_of_month) as projected_value
     from budgeted
 )
 

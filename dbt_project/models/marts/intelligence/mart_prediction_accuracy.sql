@@ -22,8 +22,9 @@ complete as (
     select predictions.*
     from predictions
     inner join client_newest
-        on predictions.client_id = client_newest.client_id
-        and predictions.period_end <= client_newest.newest_day
+        on
+            predictions.client_id = client_newest.client_id
+            and predictions.period_end <= client_newest.newest_day
 ),
 
 actuals as (
@@ -70,16 +71,16 @@ select
     cast(spend as numeric(38, 12)) as actual_spend,
     cast(conversion_revenue as numeric(38, 12)) as actual_conversion_revenue,
     {%- for metric in ['roas', 'ctr'] %}
-    predicted_{{ metric }},
-    {{ stored_ratio('actual_' ~ metric ~ '_value') }} as actual_{{ metric }},
-    {{ stored_ratio('predicted_' ~ metric ~ ' - actual_' ~ metric ~ '_value') }} as {{ metric }}_error,
+        predicted_{{ metric }},
+        {{ stored_ratio('actual_' ~ metric ~ '_value') }} as actual_{{ metric }},
+        {{ stored_ratio('predicted_' ~ metric ~ ' - actual_' ~ metric ~ '_value') }} as {{ metric }}_error,
     {{ stored_ratio(safe_divide('abs(predicted_' ~ metric ~ ' - actual_' ~ metric ~ '_value)',
         'actual_' ~ metric ~ '_value')) }} as {{ metric }}_abs_pct_error,
     -- greatest() skips NULLs: the score is NULL explicitly when the actual is 0 or NULL
-    cast(case
-        when actual_{{ metric }}_value <> 0
-            then round(greatest(0, 100 * (1 - {{ safe_divide('abs(predicted_' ~ metric
+        cast(case
+            when actual_{{ metric }}_value <> 0
+                then round(greatest(0, 100 * (1 - {{ safe_divide('abs(predicted_' ~ metric
                 ~ ' - actual_' ~ metric ~ '_value)', 'actual_' ~ metric ~ '_value') }})), 4)
-    end as numeric(9, 4)) as {{ metric }}_accuracy_score{% if not loop.last %},{% endif %}
+        end as numeric(9, 4)) as {{ metric }}_accuracy_score{% if not loop.last %},{% endif %}
     {%- endfor %}
 from measured

@@ -13,7 +13,9 @@ in_window as (
     select accuracy.*, newest.newest_day
     from {{ ref('mart_prediction_accuracy') }} as accuracy
     cross join newest
-    where accuracy.period_end > {{ dbt.dateadd('day', -(var('prediction_rollup_days') | int), 'newest.newest_day') }}
+    where
+        accuracy.period_end
+        > {{ dbt.dateadd('day', -(var('prediction_rollup_days') | int), 'newest.newest_day') }}
 )
 
 select

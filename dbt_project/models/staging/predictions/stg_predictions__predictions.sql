@@ -11,4 +11,4 @@ select
     created_at,
     source_file,
     source_row
-from {{ source_or_empty('predictions', 'predictions') }} as predictions
+from {{ source_or_empty('predictions', 'predictions') }}
