@@ -146,18 +146,18 @@ fatigue_conditions as (
 
     select
         client_id,
-        'creative',
-        creative_key,
-        creative_name,
-        'high_frequency',
+        'creative' as entity_type,
+        creative_key as entity_id,
+        creative_name as entity_name,
+        'high_frequency' as alert_type,
         date_day,
-        2,
-        'frequency',
-        cast({{ var('fatigue_high_frequency') }} as numeric),
-        frequency,
+        2 as severity_rank,
+        'frequency' as metric_name,
+        cast({{ var('fatigue_high_frequency') }} as numeric) as threshold,
+        frequency as actual_value,
         {{ dbt.concat([
             "'frequency '", number_text('frequency', 2), "' impressions per person reached, limit '",
-            number_text(var('fatigue_high_frequency'), 2)]) }}
+            number_text(var('fatigue_high_frequency'), 2)]) }} as detail
     from {{ ref('mart_creative_fatigue') }}
     where frequency >= {{ var('fatigue_high_frequency') }}
 ),

@@ -49,18 +49,23 @@ with creative_days as (
         {{ intel_scope_filter('entity_days', 13) }}
 ),
 
+{%- if is_incremental() %}
+
+latest_stored as (
+    select newest.creative_key, max(newest.date_day) as date_day
+    from {{ this }} as newest
+    inner join {{ intel_scope_table() }} as scope
+        on newest.client_id = scope.client_id and newest.date_day < scope.from_day
+    group by newest.creative_key
+),
+{%- endif %}
+
 prior_state as (
     {%- if is_incremental() %}
         select held.creative_key, held.days_active, held.first7_impressions, held.first7_clicks
         from {{ this }} as held
-        inner join (
-            select newest.creative_key, max(newest.date_day) as date_day
-            from {{ this }} as newest
-            inner join {{ intel_scope_table() }} as scope
-                on newest.client_id = scope.client_id and newest.date_day < scope.from_day
-            group by newest.creative_key
-        ) as latest
-            on held.creative_key = latest.creative_key and held.date_day = latest.date_day
+        inner join latest_stored
+            on held.creative_key = latest_stored.creative_key and held.date_day = latest_stored.date_day
     {%- else %}
         select
             creative_key,
@@ -116,25 +121,27 @@ windowed as (
         )
 ),
 
+frequencies as (
+    select creative_key, date_day, max(frequency) as frequency
+    from {{ ref('mart_meta_ad_reach_daily') }}
+    group by creative_key, date_day
+),
+
 measured as (
     select
         windowed.*,
         {{ safe_divide('first7_clicks', 'first7_impressions') }} as first7_ctr_value,
         {{ safe_divide('last7_clicks', 'last7_impressions') }} as last7_ctr_value,
         case
-            when points_14d >= 2
+            when windowed.points_14d >= 2
                 then
-                    (points_14d * sum_xy - sum_x * sum_y)
-                    / nullif(points_14d * sum_xx - sum_x * sum_x, 0)
+                    (windowed.points_14d * windowed.sum_xy - windowed.sum_x * windowed.sum_y)
+                    / nullif(windowed.points_14d * windowed.sum_xx - windowed.sum_x * windowed.sum_x, 0)
         end as slope_value,
         {{ safe_divide('sum_y', 'points_14d') }} as mean_ctr_14d,
         frequencies.frequency
     from windowed
-    left join (
-        select creative_key, date_day, max(frequency) as frequency
-        from {{ ref('mart_meta_ad_reach_daily') }}
-        group by creative_key, date_day
-    ) as frequencies
+    left join frequencies
         on windowed.creative_key = frequencies.creative_key and windowed.date_day = frequencies.date_day
     where windowed.is_in_scope
 ),

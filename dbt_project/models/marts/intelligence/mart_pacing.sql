@@ -71,7 +71,7 @@ running as (
             partition by series.client_id, series.campaign order by series.day_number
             range between 6 preceding and current row
         ) / 7 as run_rate,
-        {{ dbt.datediff('month_start', 'date_day', 'day') }}         + 1 as day_of_month,
+        {{ dbt.datediff('month_start', 'date_day', 'day') }} + 1 as day_of_month,  -- noqa: LT05
         {{ dbt.datediff('month_start', dbt.dateadd('month', 1, 'month_start'), 'day') }}
             as days_in_month
     from series
