@@ -51,6 +51,7 @@ with creative_days as (
 
 {%- if is_incremental() %}
 
+-- noqa: disable=LT02
 latest_stored as (
     select newest.creative_key, max(newest.date_day) as date_day
     from {{ this }} as newest
@@ -58,6 +59,7 @@ latest_stored as (
         on newest.client_id = scope.client_id and newest.date_day < scope.from_day
     group by newest.creative_key
 ),
+-- noqa: enable=LT02
 {%- endif %}
 
 prior_state as (
