@@ -308,6 +308,17 @@ def load_partner(
     click.echo(f"partner: {outcome.rows:,} metric rows loaded")
 
 
+@load.command("predictions")
+@click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+def load_predictions(file: Path) -> None:
+    """Load model predictions (CSV or JSON lines) into raw_predictions; a file with a bad row
+    is refused whole, naming its row and column."""
+    from loaders.sources import predictions
+    from loaders.warehouse.database import database_url
+
+    predictions.load(database_url(), file, echo=click.echo)
+
+
 def _deprecated(old: str, new: str) -> None:
     click.echo(f"adwh: `adwh load {old}` is deprecated; use `adwh load {new}`", err=True)
 

@@ -39,6 +39,7 @@ import pyarrow.csv as pacsv
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from bench_dashboard import GEO_CLIENT, SURFSIDE_CLIENTS, dashboard_queries
+from bench_intelligence import intelligence_share
 
 from loaders.core.settings import project_dir
 from loaders.demo.local_s3 import LOCAL_KEY_ID, LOCAL_SECRET, local_s3
@@ -206,10 +207,12 @@ def bench_history(days: int, creatives: int, queries: bool) -> dict[str, float]:
             times["full_run"] = timed_dbt(
                 "dbt run --full-refresh (models)", ["run", "--full-refresh"], url, profile=True
             )
+            intelligence_share("dbt run --full-refresh")
             load_history(url, s3, [new_day], creatives, rng, tmp)
             times["incr_run"] = timed_dbt(
                 "dbt run after one new day (models)", ["run"], url, profile=True
             )
+            intelligence_share("dbt run after one new day")
             load_history(url, s3, [new_day + dt.timedelta(days=1)], creatives, rng, tmp)
             times["incr_build"] = timed_dbt(
                 "dbt build after one more day (models + tests)", ["build"], url, profile=True

@@ -232,6 +232,20 @@ def test_user_id_columns_are_closed_to_all_but_adwh_pii(warehouse):
         ]
     finally:
         as_role(transformer, f"drop table {PII_TABLE}")
+    # and the warehouse's own user-id columns (the subscription marts), as dbt built them
+    columns = query(
+        warehouse,
+        """select table_name, column_name from information_schema.columns
+           where table_schema = 'marts' and column_name like '%\\_user\\_ids'""",
+    )
+    assert {t for t, _ in columns} >= {
+        "mart_subscription_entity_daily",
+        "mart_subscription_entity_country_daily",
+    }
+    for table, column in columns:
+        for login in (analyst, acme(warehouse)):
+            assert_denied(login, f"select {column} from marts.{table}")
+        as_role(pii, f"select {column} from marts.{table} limit 1")
 
 
 def test_a_mart_without_client_id_is_closed_to_clients_and_a_view_keeps_the_rows_policy(

@@ -110,6 +110,16 @@ order by date_day, source, client_id
 limit 10
 """
 
+OPEN_ALERTS_SQL = """
+select severity, client_id, alert_type, message
+from marts.mart_alerts
+where not is_resolved
+order by case severity when 'critical' then 0 when 'warning' then 1 else 2 end,
+         case entity_type when 'client' then 0 when 'campaign' then 1 else 2 end,
+         client_id, alert_type, entity_id
+limit 12
+"""
+
 QUARANTINE_SQL = """
 select source, rule, count(*) from marts.dq_quarantine group by 1, 2 order by 1, 2
 """
@@ -165,6 +175,10 @@ def print_summary(url: str, echo: Callable = click.echo) -> None:
     echo("\n== Days not loaded (marts.mart_data_coverage)")
     for source, client, day, status, reason in _rows(url, COVERAGE_SQL):
         echo(f"{source:<10}{client:<10}{day}  {status:<13}{reason[:70]}")
+
+    echo("\n== Open alerts (marts.mart_alerts; `adwh alerts` delivers new ones)")
+    for severity, client, alert_type, message in _rows(url, OPEN_ALERTS_SQL):
+        echo(f"{severity:<9}{client:<10}{alert_type:<19}{message[:110]}")
 
     echo("\n== Rows held in marts.dq_quarantine")
     for source, rule, count in _rows(url, QUARANTINE_SQL):

@@ -15,7 +15,9 @@ DEMO_KEY_PATTERN = "surfside/{client}/media-report-{date}.csv"
 
 def surfside_deliveries(window: list[dt.date]) -> list[sample_data.Delivery]:
     """acme delivers CSV, globex XLSX. Deliberate problems, so the demo shows the rules at work:
-    acme: a negative impression count, clicks above impressions, a row dated in the future;
+    acme: a negative impression count, clicks above impressions, a row dated in the future,
+    a spend spike (campaign Acme Retargeting 2 buys 4x its impressions on the last day) and a
+    creative whose CTR wears out over the last 21 days (mart_creative_fatigue, mart_alerts);
     globex: one day re-delivered corrected (the newer object wins), one day never delivered.
     """
     deliveries: list[sample_data.Delivery] = []
@@ -30,6 +32,8 @@ def surfside_deliveries(window: list[dt.date]) -> list[sample_data.Delivery]:
                 rows[0][5] = -rows[0][5]  # negative impressions
             if client == "acme" and i == n - 20:
                 rows[1][6] = rows[1][5] + 17  # clicks > impressions
+            if client == "acme":
+                _plant_intelligence_cases(rows, i, n)
             if client == "acme" and i == n - 1:
                 future = list(rows[2])
                 future[0] = (day + dt.timedelta(days=2)).isoformat()
@@ -41,6 +45,23 @@ def surfside_deliveries(window: list[dt.date]) -> list[sample_data.Delivery]:
                 corrected = sample_data.day_rows(client, day, paths, variant="corrected")
                 deliveries.append(sample_data.Delivery(f"{key}_v2.{fmt}", writer(corrected)))
     return deliveries
+
+
+FATIGUING_ROW = 5  # the path whose creative wears out (rows 0-2 carry the other problems)
+
+
+def _plant_intelligence_cases(rows: list[list], i: int, n: int) -> None:
+    """Day i of n of acme: the fatiguing creative (20,000 impressions a day, CTR 1.5 % until
+    21 days before the end, then 0.06 points lower each day) and the last day's spend spike."""
+    fading = rows[FATIGUING_ROW]
+    step = max(0, i - (n - 21))
+    fading[5], fading[6] = 20_000, int(20_000 * (0.015 - 0.0006 * step))
+    fading[9] = f"{fading[6] / fading[5]:.4%}"
+    if i == n - 1:
+        for row in rows:
+            if row[1] == "Acme Retargeting 2":
+                row[5], row[6] = row[5] * 4, row[6] * 4
+                row[9] = f"{row[6] / row[5]:.4%}"
 
 
 def demo_step(ctx: DemoContext) -> None:

@@ -228,18 +228,18 @@ def _underperformers(conn, kind: str, p: dict) -> list[tuple]:
 
 
 def _alerts(conn, p: dict) -> list[dict]:
-    """Open alerts of marts.mart_alerts (another issue's model) when it exists."""
+    """Alert episodes of marts.mart_alerts that held on the report's last day (the open ones
+    for a report as of the newest day), most severe first; none before the mart exists."""
     if not _exists(conn, "mart_alerts"):
         return []
+    columns = ["severity", "alert_type", "message"]
     with conn.cursor() as cur:
-        cur.execute(f"select * from {M}.mart_alerts where false")
-        columns = [d[0] for d in cur.description]
-    if "client_id" not in columns:
-        return []
-    where = "client_id = %(client)s"
-    if "status" in columns:
-        where += " and status = 'open'"
-    order = "date_day desc" if "date_day" in columns else "1"
-    with conn.cursor() as cur:
-        cur.execute(f"select * from {M}.mart_alerts where {where} order by {order} limit 20", p)
+        cur.execute(
+            f"""select {", ".join(columns)} from {M}.mart_alerts
+                where client_id = %(client)s and %(end)s between first_seen_day and last_seen_day
+                order by case severity when 'critical' then 0 when 'warning' then 1 else 2 end,
+                         alert_type, message
+                limit 20""",
+            p,
+        )
         return [dict(zip(columns, r, strict=True)) for r in cur.fetchall()]

@@ -80,7 +80,7 @@ class Formats:
 
     @staticmethod
     def alert(alert: dict) -> str:
-        return " · ".join(f"{k}: {v}" for k, v in alert.items() if v is not None)
+        return f"{alert['severity'].upper()} · {alert['alert_type']} · {alert['message']}"
 
 
 def css_string(text: str) -> str:

@@ -139,28 +139,50 @@ def freshness_alerts(results: list[dict], run_day: dt.date, names: list[str]) ->
     return out
 
 
+# mart_alerts severities as delivery severities; data_missing / data_rejected are left to the
+# load alerts above, which already send them from the ingestion log with what to do
+MART_SEVERITY = {"critical": "error", "warning": "warning", "info": "info"}
+MART_LEFT_TO_LOAD_ALERTS = ["data_missing", "data_rejected"]
+MART_ACTIONS = {
+    "spend_anomaly": "check delivery and bids against plan (marts.mart_metric_anomalies)",
+    "ctr_drop": "check creatives and targeting of the entity (marts.mart_metric_anomalies)",
+    "conversions_drop": "check tracking and the landing page (marts.mart_metric_anomalies)",
+    "roas_below_target": "review the lowest-ROAS campaigns (marts.mart_daily_client_report)",
+    "cpa_above_target": "review the highest-CPA campaigns (marts.mart_daily_client_report)",
+    "high_frequency": "widen the audience or cap frequency (marts.mart_creative_fatigue)",
+    "budget_depleted": "pause the campaign or agree a budget increase (marts.mart_pacing)",
+    "overpacing": "lower bids or daily caps to land on budget (marts.mart_pacing)",
+    "creative_fatigue": "rotate or refresh the creative (marts.mart_creative_fatigue)",
+    "underperformer": "review or pause the campaign (marts.mart_underperformers)",
+}
+
+
 def mart_alerts(url: str) -> list[Alert]:
-    """Rows of marts.mart_alerts when that model exists (columns read by name, if present)."""
+    """Open episodes of marts.mart_alerts (when the model exists). The delivery id is the
+    episode's alert_id with its severity: a new episode is sent once, and once more when it
+    escalates; a resolved episode is never sent."""
     with connect(url) as conn, conn.cursor() as cur:
         cur.execute("select to_regclass('marts.mart_alerts')")
         if cur.fetchone()[0] is None:
             return []
-        cur.execute("select to_jsonb(a) from marts.mart_alerts as a")
-        rows = [r[0] for r in cur.fetchall()]
-    out = []
-    for row in rows:
-        day = row.get("date_day") or row.get("alert_date")
-        severity = str(row.get("severity") or "warning").lower()
-        out.append(
-            Alert(
-                str(row.get("alert_id") or alert_id("mart", *sorted(row.items()))),
-                severity if severity in ("info", "warning", "error") else "warning",
-                "mart",
-                str(row.get("message") or row.get("title") or row.get("alert_type") or "alert"),
-                str(row.get("action") or row.get("recommendation") or "see marts.mart_alerts"),
-                row.get("client_id"),
-                row.get("source"),
-                dt.date.fromisoformat(str(day)[:10]) if day else None,
-            )
+        cur.execute(
+            """select alert_id, severity, alert_type, message, client_id, entity_type,
+                      entity_id, last_seen_day
+               from marts.mart_alerts
+               where not is_resolved and alert_type <> all(%s)""",
+            (MART_LEFT_TO_LOAD_ALERTS,),
         )
-    return out
+        rows = cur.fetchall()
+    return [
+        Alert(
+            alert_id("mart", episode, severity),
+            MART_SEVERITY.get(severity, "warning"),
+            "mart",
+            message,
+            MART_ACTIONS.get(alert_type, "see marts.mart_alerts"),
+            client,
+            entity_id if entity_type == "source" else None,
+            day,
+        )
+        for episode, severity, alert_type, message, client, entity_type, entity_id, day in rows
+    ]

@@ -1,0 +1,157 @@
+{#- Campaign intelligence helpers (docs/intelligence.md). Kept apart from
+    incremental_partitions.sql on purpose: the intelligence marts only need to know, per
+    client, the first day whose inputs changed since their own last build.
+
+    Incremental by client-day with trailing windows: a changed day D changes every later day
+    whose trailing window (anomaly baseline, fatigue slope, cumulative counts) contains D. The
+    scope of a build is therefore, per client, "every day from the first changed day on"
+    (a superset of the days whose windows include a changed day; DECISIONLOG "Intelligence
+    marts rebuild each client from its first changed day"). -#}
+
+{#- The table holding the scope of the current build: client_id, from_day. -#}
+{% macro intel_scope_table() -%}
+    {{ this.identifier }}__scope
+{%- endmacro %}
+
+{#- Per client, the first day to recompute. Changed days are the client-days that
+    mart_entity_daily_metrics rewrote after this model's last build (it stamps every row it
+    rewrites with dbt_updated_at; it rewrites whole client-days), and the client-days this
+    model holds that no longer exist upstream. A model with no rows yet recomputes all. -#}
+{% macro intel_scope_sql(upstream) -%}
+    with upstream_days as (
+        select client_id, date_day, dbt_updated_at
+        from {{ upstream }}
+        where entity_type = 'client'
+    ),
+
+    watermark as (
+        select max(dbt_updated_at) as built_at from {{ this }}
+    ),
+
+    changed as (
+        select upstream_days.client_id, min(upstream_days.date_day) as from_day
+        from upstream_days
+        cross join watermark
+        where watermark.built_at is null or upstream_days.dbt_updated_at > watermark.built_at
+        group by upstream_days.client_id
+
+        union all
+
+        select held.client_id, min(held.date_day) as from_day
+        from (select distinct client_id, date_day from {{ this }}) as held
+        left join upstream_days
+            on
+                held.client_id = upstream_days.client_id
+                and held.date_day = upstream_days.date_day
+        where upstream_days.client_id is null
+        group by held.client_id
+    )
+
+    select client_id, min(from_day) as from_day
+    from changed
+    group by client_id
+{%- endmacro %}
+
+{#- pre_hook of an incremental intelligence mart: compute the scope once into a temporary
+    table (read by the model through intel_scope_table()) and delete the rows in scope. -#}
+{% macro intel_replace_scope(upstream) -%}
+    {%- if is_incremental() -%}
+        drop table if exists {{ intel_scope_table() }};
+        create temporary table {{ intel_scope_table() }} as (
+            {{ intel_scope_sql(upstream) }}
+        );
+        delete from {{ this }} as target
+        where exists (
+            select 1 from {{ intel_scope_table() }} as scope
+            where scope.client_id = target.client_id and target.date_day >= scope.from_day
+        )
+    {%- endif -%}
+{%- endmacro %}
+
+{#- A filter on `relation_alias`.client_id / date_day keeping, in incremental builds, the
+    days in scope minus `context_days` days of context for trailing windows. -#}
+{% macro intel_scope_filter(relation_alias, context_days=0) -%}
+    {%- if is_incremental() -%}
+        and exists (
+            select 1 from {{ intel_scope_table() }} as scope
+            where
+                scope.client_id = {{ relation_alias }}.client_id
+                and {{ relation_alias }}.date_day
+                >= {{ dbt.dateadd('day', -(context_days | int), 'scope.from_day') }}
+        )
+    {%- endif -%}
+{%- endmacro %}
+
+{#- True for the days in scope (not the context days). -#}
+{% macro intel_in_scope(relation_alias) -%}
+    {%- if is_incremental() -%}
+        exists (
+            select 1 from {{ intel_scope_table() }} as scope
+            where
+                scope.client_id = {{ relation_alias }}.client_id
+                and {{ relation_alias }}.date_day >= scope.from_day
+        )
+    {%- else -%}
+        true
+    {%- endif -%}
+{%- endmacro %}
+
+{#- A day as a whole number (days since 2000-01-01), for RANGE window frames and slopes. -#}
+{% macro day_number(date_expression) -%}
+    {{ dbt.datediff("cast('2000-01-01' as date)", date_expression, 'day') }}
+{%- endmacro %}
+
+{#- min(max(expression, low), high) -#}
+{% macro clamp(expression, low, high) -%}
+    least(greatest({{ expression }}, {{ low }}), {{ high }})
+{%- endmacro %}
+
+{#- Severity as a rank (info 1, warning 2, critical 3) and back. -#}
+{% macro severity_rank(severity) -%}
+    case {{ severity }} when 'critical' then 3 when 'warning' then 2 when 'info' then 1 else 0 end
+{%- endmacro %}
+
+{% macro severity_name(rank) -%}
+    case {{ rank }} when 3 then 'critical' when 2 then 'warning' when 1 then 'info' end
+{%- endmacro %}
+
+{#- A number as text with `decimals` decimals, for alert messages. -#}
+{% macro number_text(expression, decimals=2) -%}
+    {{ adapter.dispatch('number_text', 'adwh')(expression, decimals) }}
+{%- endmacro %}
+
+{% macro postgres__number_text(expression, decimals) -%}
+    to_char(round(cast({{ expression }} as numeric), {{ decimals }}),
+        'FM999999999990{% if decimals > 0 %}.{{ '0' * decimals }}{% endif %}')
+{%- endmacro %}
+
+{% macro default__number_text(expression, decimals) -%}
+    cast(round(cast({{ expression }} as numeric), {{ decimals }}) as {{ dbt.type_string() }})
+{%- endmacro %}
+
+{#- Blended ROAS of a set of campaigns over a period, recomputed from sums (never an average
+    of ratios): sum(conversion_revenue) / sum(spend) over mart_entity_daily_metrics'
+    campaign rows. `campaign_keys`: a list of campaign keys, or none for all of the client's. -#}
+{% macro blended_roas(client_id, start_day, end_day, campaign_keys=none) -%}
+    select
+        {{ stored_ratio(safe_divide('sum(conversion_revenue)', 'sum(spend)')) }} as blended_roas,
+        sum(conversion_revenue) as conversion_revenue,
+        sum(spend) as spend,
+        count(distinct entity_id) as campaigns
+    from {{ ref('mart_entity_daily_metrics') }}
+    where
+        entity_type = 'campaign'
+        and client_id = '{{ client_id }}'
+        and date_day between cast('{{ start_day }}' as date) and cast('{{ end_day }}' as date)
+        {%- if campaign_keys is not none %}
+        and entity_id in (
+            {%- for key in campaign_keys %}'{{ key }}'{% if not loop.last %}, {% endif %}{% endfor -%}
+        )
+        {%- endif %}
+{%- endmacro %}
+
+{#- The build's stamp on every row an intelligence mart writes: the run's start, as the entity
+    mart stamps its rows, so the next build's scope compares like with like. -#}
+{% macro intel_build_stamp() -%}
+    cast('{{ run_started_at.isoformat() }}' as timestamp with time zone)
+{%- endmacro %}

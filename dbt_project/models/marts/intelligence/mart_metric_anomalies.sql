@@ -1,0 +1,138 @@
+{{
+    config(
+        materialized='incremental',
+        incremental_strategy='append',
+        on_schema_change='fail',
+        pre_hook="{{ intel_replace_scope(ref('mart_entity_daily_metrics')) }}",
+        indexes=table_indexes([
+            {'columns': ['client_id', 'date_day']},
+            {'columns': ['entity_type', 'entity_id', 'date_day']},
+        ]),
+    )
+}}
+
+{#- Anomalies per client x entity (client, campaign, creative) x day x metric: the day's value
+    against the mean and sample standard deviation of the same metric over the
+    anomaly_window_days days before it (days with data only). Rates are the day's ratio of
+    sums. Flagged (severity) at |z| >= anomaly_z_warning / anomaly_z_critical, only when the
+    baseline has >= anomaly_min_days days with data, the day has >= anomaly_min_impressions
+    impressions and the deviation is not 0. A zero-variance baseline that the day departs from
+    is stored too, without severity, with its pct_change. Only those rows are stored.
+    Incremental: each client from its first changed day (macros/intelligence.sql). -#}
+
+{%- set window = var('anomaly_window_days') | int %}
+{%- set metrics = ['spend', 'impressions', 'clicks', 'conversions', 'ctr', 'cpa', 'roas'] %}
+
+with daily as (
+    select
+        entity_type,
+        entity_id,
+        entity_name,
+        client_id,
+        date_day,
+        {{ day_number('date_day') }} as day_number,
+        impressions,
+        case when is_active then cast(spend as numeric) end as value_spend,
+        case when is_active then cast(impressions as numeric) end as value_impressions,
+        case when is_active then cast(clicks as numeric) end as value_clicks,
+        case when is_active then cast(conversions as numeric) end as value_conversions,
+        case when is_active then {{ safe_divide('clicks', 'impressions') }} end as value_ctr,
+        case when is_active then {{ safe_divide('spend', 'conversions') }} end as value_cpa,
+        case when is_active then {{ safe_divide('conversion_revenue', 'spend') }} end as value_roas
+    from {{ ref('mart_entity_daily_metrics') }} as entity_days
+    where
+        entity_type in ('client', 'campaign', 'creative')
+        {{ intel_scope_filter('entity_days', window) }}
+),
+
+windowed as (
+    select
+        daily.*,
+        {%- for metric in metrics %}
+            avg(value_{{ metric }}) over baseline as mean_{{ metric }},
+            stddev_samp(value_{{ metric }}) over baseline as stddev_{{ metric }},
+            count(value_{{ metric }}) over baseline as days_{{ metric }}
+            {%- if not loop.last %},{% endif %}
+        {%- endfor %}
+    from daily
+    window baseline as (
+        partition by entity_type, entity_id
+        order by day_number
+        range between {{ window }} preceding and 1 preceding
+    )
+),
+
+in_scope as (
+    select windowed.*
+    from windowed
+    where {{ intel_in_scope('windowed') }}
+),
+
+unpivoted as (
+    {%- for metric in metrics %}
+        select
+            entity_type,
+            entity_id,
+            entity_name,
+            client_id,
+            date_day,
+            impressions as day_impressions,
+            cast('{{ metric }}' as {{ dbt.type_string() }}) as metric_name,
+            value_{{ metric }} as metric_value,
+            mean_{{ metric }} as baseline_mean,
+            stddev_{{ metric }} as baseline_stddev,
+            days_{{ metric }} as baseline_days
+        from in_scope
+        where value_{{ metric }} is not null and days_{{ metric }} > 0
+        {% if not loop.last %}union all{% endif %}
+    {%- endfor %}
+),
+
+scored as (
+    select
+        unpivoted.*,
+        case
+            when
+                unpivoted.baseline_stddev > 0
+                then (unpivoted.metric_value - unpivoted.baseline_mean) / unpivoted.baseline_stddev
+        end as raw_z_score,
+        unpivoted.baseline_days >= {{ var('anomaly_min_days') }}
+        and unpivoted.day_impressions >= {{ var('anomaly_min_impressions') }} as is_eligible
+    from unpivoted
+)
+
+select
+    client_id,
+    entity_type,
+    entity_id,
+    entity_name,
+    date_day,
+    metric_name,
+    cast(metric_value as numeric(38, 12)) as metric_value,
+    cast(round(baseline_mean, 12) as numeric(38, 12)) as baseline_mean,
+    cast(round(baseline_stddev, 12) as numeric(38, 12)) as baseline_stddev,
+    cast(baseline_days as integer) as baseline_days,
+    cast(round(raw_z_score, 4) as numeric(18, 4)) as z_score,
+    cast(
+        round({{ safe_divide('metric_value - baseline_mean', 'baseline_mean') }}, 6)
+        as numeric(24, 6)
+    ) as pct_change,
+    case
+        when metric_value > baseline_mean then 'up'
+        when metric_value < baseline_mean then 'down'
+        else 'flat'
+    end as direction,
+    case
+        when raw_z_score is null then null
+        when abs(raw_z_score) >= {{ var('anomaly_z_critical') }} then 'critical'
+        when abs(raw_z_score) >= {{ var('anomaly_z_warning') }} then 'warning'
+    end as severity,
+    cast(day_impressions as {{ dbt.type_bigint() }}) as day_impressions,
+    {{ intel_build_stamp() }} as dbt_updated_at
+from scored
+where
+    is_eligible
+    and (
+        abs(raw_z_score) >= {{ var('anomaly_z_warning') }}
+        or (baseline_stddev = 0 and metric_value <> baseline_mean)
+    )
