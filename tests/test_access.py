@@ -236,7 +236,7 @@ def test_user_id_columns_are_closed_to_all_but_adwh_pii(warehouse):
     columns = query(
         warehouse,
         """select table_name, column_name from information_schema.columns
-           where table_schema = 'marts' and column_name like '%\\_user\\_ids'""",
+           where table_schema = 'marts' and column_name like '%%\\_user\\_ids'""",
     )
     assert {t for t, _ in columns} >= {
         "mart_subscription_entity_daily",

@@ -31,7 +31,12 @@
 {%- endmacro %}
 
 {% macro default__ensure_incremental_tables() -%}
-    create schema if not exists {{ incremental_state_relation().schema }};
+    {#- CREATE SCHEMA IF NOT EXISTS needs the database's CREATE privilege even when the schema
+        exists, which adwh_transformer lacks under access control: create it only if missing. -#}
+    {%- set state = incremental_state_relation() -%}
+    {%- if execute and not adapter.check_schema_exists(state.database, state.schema) %}
+    create schema if not exists {{ state.schema }};
+    {%- endif %}
     create table if not exists {{ incremental_state_relation() }} (
         model {{ dbt.type_string() }} not null,
         kind {{ dbt.type_string() }} not null,
