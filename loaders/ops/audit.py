@@ -22,7 +22,9 @@ from loaders.warehouse.database import connect
 log = logging.getLogger("adwh.audit")
 
 # The commands that change data or access; `adwh <group> <command>` or `adwh <command>`.
-AUDITED = ("load", "build", "dbt", "run", "demo", "retention", "db backup", "db restore")
+AUDITED = ("load", "build", "dbt", "run", "demo", "db backup", "db restore")
+# Audited only with the flag that makes them act (a mailed report, retention that deletes).
+AUDITED_WITH = {"report": "--send", "retention": "--apply"}
 
 DDL = f"""
 create schema if not exists {SCHEMA};
@@ -96,7 +98,7 @@ def run_audited(group, argv: list[str], run) -> int:
     configuration error, exit 2, ran nothing and leaves none)."""
     from loaders.core import ingestion_log
 
-    command = command_of(command_path(group, argv))
+    command = command_of(command_path(group, argv), argv)
     if {"--help", "-h", "--dry-run"} & set(argv):
         command = None
     entry = Entry(command or "", argv)
@@ -112,9 +114,11 @@ def run_audited(group, argv: list[str], run) -> int:
     return code
 
 
-def command_of(path: list[str]) -> str | None:
+def command_of(path: list[str], argv: list[str] = ()) -> str | None:
     """`"load surfside"` for path ["load", "surfside"] when audited, else None."""
     text = " ".join(path)
+    if path and AUDITED_WITH.get(path[0]) in argv:
+        return text
     for name in AUDITED:
         if text == name or text.startswith(name + " "):
             return text
