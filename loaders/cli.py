@@ -194,6 +194,7 @@ def demo_cmd(days: int, allow_external: bool) -> None:
 
 cli.add_command(cli_ops.run_cmd)
 cli.add_command(cli_ops.alerts_group)
+cli.add_command(cli_ops.retention_cmd)
 db.add_command(cli_ops.db_backup)
 db.add_command(cli_ops.db_restore)
 

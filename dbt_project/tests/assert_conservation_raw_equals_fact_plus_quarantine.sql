@@ -2,7 +2,8 @@
     what the raw tables hold equals what reached fact_daily_metrics plus what sits in
     dq_quarantine - rows and every reported measure (macros/conservation.sql). The raw side
     is read straight from the raw tables (each registered source's raw_totals__<name>() in
-    macros/sources/), so a row dropped or duplicated anywhere downstream shows up here. -#}
+    macros/sources/), so a row dropped or duplicated anywhere downstream shows up here.
+    Partitions retired by `adwh retention` have no raw rows any more and are left out. -#}
 {%- set measures = conserved_measures() -%}
 
 with raw_totals as (
@@ -58,7 +59,13 @@ full outer join downstream
         and raw_totals.source = downstream.source
         and raw_totals.date_day is not distinct from downstream.date_day
 where
-    raw_totals.row_count is distinct from downstream.row_count
-    {%- for measure in measures %}
-        or raw_totals.{{ measure }} is distinct from downstream.{{ measure }}
-    {%- endfor %}
+    (
+        raw_totals.row_count is distinct from downstream.row_count
+        {%- for measure in measures %}
+            or raw_totals.{{ measure }} is distinct from downstream.{{ measure }}
+        {%- endfor %}
+    )
+    and {{ retired_filter(
+        'coalesce(raw_totals.client_id, downstream.client_id)',
+        'coalesce(raw_totals.source, downstream.source)',
+        'coalesce(raw_totals.date_day, downstream.date_day)') }}

@@ -4,6 +4,8 @@
     primary rule, all rules it breaks, and the values that broke them. Rebuilt in full on
     every build, so it always reflects the current rules and the current raw data. -#}
 
+{#- retired partitions stay as they were (macros/retention.sql) -#}
+{%- call keep_retired() %}
 select
     {{ surrogate_key(['source', 'source_file', 'source_row_number', 'load_id']) }}
         as quarantine_id,
@@ -34,3 +36,4 @@ select
     '{{ run_started_at.isoformat() }}'::timestamptz as dbt_updated_at
 from {{ ref('int_daily_performance__priced') }}
 where not is_valid
+{% endcall %}

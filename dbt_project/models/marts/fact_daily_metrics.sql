@@ -5,7 +5,7 @@
         unique_key=['client_id', 'source', 'date_day'],
         on_schema_change='fail',
         pre_hook="{{ replace_changed_partitions(
-            changed_partitions_sql(ref('int_daily_performance__priced'), this),
+            without_retired(changed_partitions_sql(ref('int_daily_performance__priced'), this)),
             ['client_id', 'source', 'date_day']) }}",
         indexes=table_indexes([
             {'columns': ['client_id', 'date_day']},
@@ -20,6 +20,8 @@
     Incremental: rebuilds whole client x source x day partitions whose inputs changed, plus
     the trailing lookback_days (macros/incremental_partitions.sql). -#}
 
+{#- retired partitions stay as they were (macros/retention.sql) -#}
+{%- call keep_retired() %}
 with upstream as (
     select priced.*
     from {{ ref('int_daily_performance__priced') }} as priced
@@ -85,3 +87,4 @@ inner join fingerprints
         aggregated.client_id = fingerprints.client_id
         and aggregated.source = fingerprints.source
         and aggregated.date_day = fingerprints.date_day
+{% endcall %}

@@ -4,6 +4,8 @@
     and its input fingerprint. Downstream incremental marts compare these fingerprints to
     find the client-days to rebuild; mart_data_coverage reads presence from here. -#}
 
+{#- retired partitions stay as they were (macros/retention.sql) -#}
+{%- call keep_retired() %}
 with partitions as (
     select
         client_id,
@@ -43,3 +45,4 @@ left join breakdowns
         partitions.client_id = breakdowns.client_id
         and partitions.source = breakdowns.source
         and partitions.date_day = breakdowns.date_day
+{% endcall %}

@@ -5,7 +5,8 @@
         unique_key=['client_id', 'date_day'],
         on_schema_change='fail',
         pre_hook="{{ replace_changed_partitions(
-            country_changed_client_days_sql(this), ['client_id', 'date_day']) }}",
+            without_retired(country_changed_client_days_sql(this), by_source=false),
+            ['client_id', 'date_day']) }}",
         indexes=table_indexes([
             {'columns': ['entity_type', 'entity_id', 'date_day', 'country_code']},
             {'columns': ['client_id', 'date_day']},
@@ -20,6 +21,8 @@
     entity-day add up to ALL. Entity-days without any country are left out. Incremental by
     client-day. -#}
 
+{#- retired partitions stay as they were (macros/retention.sql) -#}
+{%- call keep_retired(source=none) %}
 with geo_days as (
     select client_id, date_day
     from {{ ref('fact_daily_partitions') }}
@@ -218,3 +221,4 @@ left join day_fingerprints
     on
         measured.client_id = day_fingerprints.client_id
         and measured.date_day = day_fingerprints.date_day
+{% endcall %}

@@ -20,6 +20,8 @@
     fact_daily_metrics; ratios are recomputed from the sums. Incremental by client-day
     (macros/incremental_partitions.sql). -#}
 
+{#- retired partitions stay as they were (macros/retention.sql) -#}
+{%- call keep_retired(source=none) %}
 with fact as (
     select fact_daily_metrics.*
     from {{ ref('fact_daily_metrics') }} as fact_daily_metrics
@@ -106,3 +108,4 @@ left join day_fingerprints
     on
         filled.client_id = day_fingerprints.client_id
         and filled.date_day = day_fingerprints.date_day
+{% endcall %}

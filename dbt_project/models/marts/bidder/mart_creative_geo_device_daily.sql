@@ -11,6 +11,8 @@
     device_type NULL = the creative-day was not broken down by them. Stored in creative_id,
     date_day order so one creative's days sit together on disk (per-creative lookups read few
     pages), and analyzed right after the build so the first queries get index plans. -#}
+{#- retired partitions stay as they were (macros/retention.sql) -#}
+{%- call keep_retired(source="'bidder'") %}
 with aggregated as (
     select
         client_id,
@@ -61,3 +63,4 @@ select
     last_loaded_at
 from aggregated
 order by creative_id, date_day
+{% endcall %}
