@@ -25,9 +25,11 @@ BUILD_TIME_COLUMNS = {"dbt_updated_at", "fact_updated_at"}
 
 
 def _cutoff_and_as_of(today: dt.date) -> tuple[dt.date, dt.date]:
-    """A cutoff 25 days back (10 of the demo's 35 days go) and the as-of day one calendar
-    month later, worked out here by hand (day of month kept at 28 or less)."""
-    cutoff = today - dt.timedelta(days=25)
+    """A cutoff 4 days back - all but the newest 3 of the demo's 35 days go, so every source
+    (Meta's demo covers the last week only) loses days and the lookback window keeps its
+    own - and the as-of day one calendar month later, worked out here by hand (day of month
+    kept at 28 or less)."""
+    cutoff = today - dt.timedelta(days=4)
     while cutoff.day > 28:
         cutoff -= dt.timedelta(days=1)
     year, month = (cutoff.year + 1, 1) if cutoff.month == 12 else (cutoff.year, cutoff.month + 1)
