@@ -17,8 +17,9 @@ select
     log_rows.finished_at,
     log_rows.duration_ms,
     log_rows.status != 'retired' and row_number() over (
-        partition by log_rows.source, log_rows.client_id, log_rows.report_date,
-        log_rows.status = 'retired'
+        partition by
+            log_rows.source, log_rows.client_id, log_rows.report_date,
+            log_rows.status = 'retired'
         order by log_rows.finished_at desc, log_rows.log_id desc
     ) = 1 as is_latest_attempt
 from {{ source_or_empty('adwh_ops', 'ingestion_log') }} as log_rows
