@@ -187,3 +187,11 @@ def test_retired_days_stay_frozen_through_incremental_and_full_refresh(demo_ware
     # nothing left to retire: a second run deletes nothing
     assert cli.main(["retention", "--as-of", str(as_of), "--apply"]) == 0
     assert "deleting 0 row(s)" in capsys.readouterr().out
+
+
+def test_raw_months_below_one_is_refused_in_one_line(db_url, monkeypatch, capsys):
+    monkeypatch.setenv("RETENTION__RAW_MONTHS", "0")
+    assert cli.main(["retention"]) == 2
+    assert capsys.readouterr().err.strip() == (
+        "adwh: error: retention.raw_months: 0 must be at least 1"
+    )
