@@ -105,11 +105,14 @@ def db_env() -> None:
     """Print `export` lines for running dbt (or sqlfluff) yourself: eval "$(adwh db env)"."""
     import shlex
 
+    from loaders.access.roles import installed_at
     from loaders.warehouse.database import database_url, dbt_env
     from loaders.warehouse.dbt_runner import profiles_dir
 
-    values = dict(dbt_env(database_url()))
+    url = database_url()
+    values = dict(dbt_env(url))
     values["DBT_PROFILES_DIR"] = str(profiles_dir())
+    values["ADWH_ACCESS"] = "on" if installed_at(url) else "off"
     for key, value in values.items():
         click.echo(f"export {key}={shlex.quote(value)}")
 
@@ -188,6 +191,18 @@ def demo_cmd(days: int, allow_external: bool) -> None:
     from loaders.demo import runner as demo
 
     demo.run(days=days, allow_external=allow_external)
+
+
+# --- access control (loaders/access/commands.py) ------------------------------------------------
+
+
+def _add_access_commands() -> None:
+    from loaders.access.commands import access_group
+
+    cli.add_command(access_group)
+
+
+_add_access_commands()
 
 
 # --- operations (loaders/cli_ops.py) -------------------------------------------------------------

@@ -11,6 +11,14 @@ from loaders.core.errors import AdwhError
 from loaders.core.results import incomplete
 
 
+def loader_url() -> str:
+    """The warehouse URL for a loader: adwh_loader's when [access] connect_as_roles is set."""
+    from loaders.access.passwords import role_url
+    from loaders.warehouse.database import database_url
+
+    return role_url(database_url(), "adwh_loader")
+
+
 @click.group()
 def load() -> None:
     """Land source data in the raw_<source> schemas."""
@@ -96,11 +104,10 @@ def load_surfside(
 ) -> None:
     """Load Surfside daily report files from S3, one day at a time."""
     from loaders.sources import surfside
-    from loaders.warehouse.database import database_url
 
     days = resolve_days(date, first, last)
     _check_clients(clients, strict)
-    results = surfside.load(database_url(), list(clients), days)
+    results = surfside.load(loader_url(), list(clients), days)
     # an object already current is `skipped` (not downloaded again): up to date, not a failure
     problem = incomplete(results, "day", fine=("loaded", "skipped"))
     if problem:
@@ -120,10 +127,9 @@ def load_surfside(
 def load_facebook(files: tuple[Path, ...], client: str, force: bool, strict: bool | None) -> None:
     """Load Facebook Ads Manager exports (CSV/XLSX), in the order given."""
     from loaders.sources import facebook
-    from loaders.warehouse.database import database_url
 
     _check_clients([client], strict)
-    results = facebook.load(database_url(), client, list(files), force=force, echo=click.echo)
+    results = facebook.load(loader_url(), client, list(files), force=force, echo=click.echo)
     facebook.raise_on_failures(results, echo=click.echo)
 
 
@@ -146,12 +152,11 @@ def load_vibe(
 ) -> None:
     """Load Vibe CTV reports (asynchronous API, 15 report creations per hour per key)."""
     from loaders.sources import vibe
-    from loaders.warehouse.database import database_url
 
     days = resolve_days(date, first, last)
     _check_clients(clients, strict)
     outcome = vibe.load(
-        database_url(),
+        loader_url(),
         list(clients),
         days,
         refetch=not (first or last),
@@ -184,12 +189,11 @@ def load_meta(
 ) -> None:
     """Load Meta ad insights (Marketing API async jobs: ad x day, and ad x day x country)."""
     from loaders.sources import meta
-    from loaders.warehouse.database import database_url
 
     days = resolve_days(date, first, last)
     _check_clients(clients, strict)
     outcome = meta.load(
-        database_url(),
+        loader_url(),
         list(clients),
         days,
         refetch=not (first or last),
@@ -224,9 +228,8 @@ def load_bidder(files: tuple[str, ...], catalogs: tuple[str, ...], strict: bool 
 def _load_bidder(catalogs: list[str], files: list[str], strict: bool | None = None) -> None:
     from loaders.core.clients import check_clients
     from loaders.sources import bidder
-    from loaders.warehouse.database import database_url
 
-    url = database_url()
+    url = loader_url()
     for catalog in catalogs:
         result = bidder.load_catalog(
             url,
@@ -257,7 +260,6 @@ def load_partner(
     (sources.partner.lookback_days) is read again and replaced; --from/--to backfill a range
     without moving the incremental state."""
     from loaders.sources import partner
-    from loaders.warehouse.database import database_url
 
     if (first is None) != (last is None):
         raise click.UsageError("--from and --to go together")
@@ -265,7 +267,7 @@ def load_partner(
 
     start, end = parse_day(first, "--from"), parse_day(last, "--to")
     _check_clients(clients, strict)
-    outcome = partner.load(database_url(), list(clients) or None, start, end, echo=click.echo)
+    outcome = partner.load(loader_url(), list(clients) or None, start, end, echo=click.echo)
     click.echo(f"partner: {outcome.rows:,} metric rows loaded")
 
 

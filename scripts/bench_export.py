@@ -16,8 +16,6 @@ from __future__ import annotations
 
 import argparse
 import os
-import resource
-import subprocess
 import sys
 import tempfile
 import time
@@ -26,6 +24,8 @@ from pathlib import Path
 import psycopg2
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from bench_child import run_child
 
 from loaders.consume.exports import ExportRequest, build_query
 from loaders.warehouse.database import database_url, scratch_database
@@ -78,10 +78,9 @@ def main() -> int:
         env = {**os.environ, "ADWH_DATABASE_URL": url}
         cmd = [sys.executable, "-m", "loaders", "export", "mart_bench",
                "--format", args.format, "--out", str(out)]  # fmt: skip
-        start = time.perf_counter()
-        subprocess.run(cmd, env=env, check=True)
-        export_s = time.perf_counter() - start
-        peak_mb = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024  # KiB on Linux
+        export_s, peak_mb, code = run_child(cmd, env)
+        if code:
+            raise SystemExit(f"adwh export exited {code}")
 
         print(f"rows:               {args.rows:,}")
         print(f"COPY TO STDOUT:     {copy_s:7.2f} s  {args.rows / copy_s:>12,.0f} rows/s  "

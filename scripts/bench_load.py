@@ -11,6 +11,7 @@
    once for the N-row day (new days, so neither is skipped as already loaded). The marginal
    time of the N rows is the difference: it leaves out what every run pays (interpreter,
    imports, dlt pipeline set-up), so it compares with COPY of the same rows.
+`BENCH_WRAP="-m cProfile -o /tmp/cli.prof"` runs the CLI children under a profiler.
 Prints the figures of issue 10's target: marginal CLI throughput / COPY throughput (>= 0.5) and
 the peak RSS of the N-row CLI run (< 600 MB). Uses the embedded Postgres (or
 ADWH_DATABASE_URL) and a scratch database it drops at the end.
@@ -35,6 +36,7 @@ import pyarrow.csv as pacsv
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
+from bench_child import run_child
 from bench_queries import local_settings
 
 from loaders.demo.local_s3 import LOCAL_KEY_ID, LOCAL_SECRET, local_s3
@@ -104,16 +106,13 @@ def cli_env(url: str, endpoint_url: str, pattern: str) -> dict:
 
 def cli_load(env: dict, day: dt.date) -> tuple[float, float]:
     """Seconds and peak RSS (MB) of one `adwh load surfside` run in a child process."""
-    command = [sys.executable, "-m", "loaders", "load", "surfside"]
+    wrap = os.environ.get("BENCH_WRAP", "").split()
+    command = [sys.executable, *wrap, "-m", "loaders", "load", "surfside"]
     command += ["--client", "bench", "--date", str(day)]
-    start = time.perf_counter()
-    child = subprocess.Popen(command, env=env, stdout=subprocess.DEVNULL)
-    _, status, usage = os.wait4(child.pid, 0)
-    elapsed = time.perf_counter() - start
-    child.returncode = os.waitstatus_to_exitcode(status)
-    if child.returncode:
-        raise SystemExit(f"adwh load surfside --date {day} exited {child.returncode}")
-    return elapsed, usage.ru_maxrss / 1024
+    elapsed, peak_mb, code = run_child(command, env, stdout=subprocess.DEVNULL)
+    if code:
+        raise SystemExit(f"adwh load surfside --date {day} exited {code}")
+    return elapsed, peak_mb
 
 
 def main() -> None:
@@ -158,7 +157,7 @@ def main() -> None:
             for path, day in ((small_path, small_day), (csv_path, big_day)):
                 client.upload_file(str(path), "bench", PATTERN.format(client="bench", date=day))
             env = cli_env(url, s3.endpoint_url, PATTERN)
-            small_s, _ = cli_load(env, small_day)
+            small_s, small_mb = cli_load(env, small_day)
             big_s, peak_mb = cli_load(env, big_day)
 
     rows = args.rows
@@ -177,6 +176,7 @@ def main() -> None:
         f"{copy_s / marginal:.2f}x COPY (target >= 0.5)"
     )
     print(f"peak RSS of the {rows:,}-row CLI run {peak_mb:.0f} MB (target < 600 MB)")
+    print(f"peak RSS of the 10-row CLI run {small_mb:.0f} MB (interpreter, imports, dlt)")
 
 
 if __name__ == "__main__":

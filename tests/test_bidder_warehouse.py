@@ -87,8 +87,8 @@ HISTORY = """creative_id,date,impressions,clicks,spend,geography,device_type
 FACT_DIGEST = """
 select count(*), md5(coalesce(string_agg(md5(row(
     fact_id, client_id, source, date_day, campaign_key, campaign_name, creative_key,
-    creative_name, impressions, clicks, media_cost, spend, ctr, cpc, cpm, source_row_count,
-    partition_fingerprint)::text), ',' order by fact_id), ''))
+    creative_name, impressions, clicks, media_cost, spend, ctr, cpc, cpm,
+    source_row_count)::text), ',' order by fact_id), ''))
 from marts.fact_daily_metrics
 """
 

@@ -39,8 +39,8 @@ D1, D2, D3, D4, D5 = (dt.date(2026, 3, d) for d in range(1, 6))
 FACT_DIGEST = """
 select count(*), md5(coalesce(string_agg(md5(row(
     fact_id, client_id, source, date_day, creative_key, impressions, clicks, conversions,
-    conversion_revenue, media_cost, currency_code, spend, source_row_count,
-    partition_fingerprint)::text), ',' order by fact_id), ''))
+    conversion_revenue, media_cost, currency_code, spend,
+    source_row_count)::text), ',' order by fact_id), ''))
 from marts.fact_daily_metrics
 """
 

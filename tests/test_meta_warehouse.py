@@ -224,3 +224,43 @@ def test_meta_source_and_models_are_documented(warehouse):
             missing += [f"{unique_id}.{c}" for c in columns if c not in described]
             checked += len(columns)
     assert missing == [] and checked > 100
+
+
+def test_a_meta_load_supersedes_an_upload_day_in_an_incremental_build(warehouse):
+    """The API now delivers 03-01, a day only the upload had (3,000 impressions, counted):
+    the Meta load changes no facebook raw row, yet the incremental build - lookback 0 - must
+    rebuild acme's facebook partition of that day, moving the upload's rows to the quarantine,
+    and equal a full refresh."""
+    url, stub = warehouse["url"], warehouse["stub"]
+    d1 = dt.date(2026, 3, 1)
+    stub.data[(ACCOUNT, d1)] = ads(d1)
+    outcome = meta.load(url, ["acme"], [d1], warehouse["settings"], today=TODAY, echo=quiet)
+    assert outcome.problem() is None
+    run_dbt(["build", "--vars", '{"lookback_days": 0}'], url)
+    logged = query(
+        url,
+        """select client_id, source, date_day from marts.incremental_partition_log
+           where model = 'fact_daily_metrics' and date_day is not null and invocation_id = (
+               select invocation_id from marts.incremental_partition_log
+               where model = 'fact_daily_metrics' order by log_id desc limit 1)""",
+    )
+    assert ("acme", "facebook", d1) in logged and ("acme", "meta", d1) in logged
+    assert query(
+        url,
+        "select source, sum(impressions) from marts.fact_daily_metrics "
+        "where client_id = 'acme' and date_day = %s group by 1",
+        (d1,),
+    ) == [("meta", 7200)]
+    assert query(
+        url,
+        "select sum(impressions) from marts.dq_quarantine where source = 'facebook' "
+        "and date_day = %s and invalid_reasons like '%%superseded_by_api%%'",
+        (d1,),
+    ) == [(3000,)]
+    digest = (
+        "select md5(string_agg(md5(row(client_id, source, date_day, creative_key, impressions, "
+        "spend)::text), ',' order by fact_id)) from marts.fact_daily_metrics"
+    )
+    incremental = query(url, digest)
+    run_dbt(["build", "--full-refresh"], url)
+    assert query(url, digest) == incremental

@@ -35,7 +35,7 @@ UNKNOWN = (dt.date(2026, 2, 12), "mb-zz")  # not in media_buys: quarantined
 FACT_DIGEST = """
 select count(*), md5(coalesce(string_agg(md5(row(
     fact_id, client_id, source, date_day, creative_key, impressions, clicks, media_cost, spend,
-    video_starts, video_completions, source_row_count, partition_fingerprint)::text), ','
+    video_starts, video_completions, source_row_count)::text), ','
     order by fact_id), ''))
 from marts.fact_daily_metrics where source = 'partner'
 """
@@ -191,3 +191,56 @@ def test_restated_window_reaches_the_fact_and_incremental_equals_full_refresh(wa
     incremental = query(url, FACT_DIGEST)
     run_dbt(["build", "--full-refresh", "--select", "fact_daily_metrics"], url)
     assert query(url, FACT_DIGEST) == incremental
+
+
+def rebuilt(url: str, model: str = "fact_daily_metrics") -> set[tuple]:
+    """The partitions the last build of `model` logged as rebuilt (marker row left out)."""
+    return set(
+        query(
+            url,
+            """select client_id, source, date_day from marts.incremental_partition_log
+               where model = %s and date_day is not null and invocation_id = (
+                   select invocation_id from marts.incremental_partition_log
+                   where model = %s order by log_id desc limit 1)""",
+            (model, model),
+        )
+    )
+
+
+def test_a_day_emptied_by_a_restatement_vanishes_without_lookback(warehouse):
+    """Every row of a day inside the restatement window is deleted at the partner: the load
+    deletes them from raw (no new load id on that day), and the build - lookback 0 - must
+    still rebuild that day's partitions of both clients, from the ingestion log."""
+    src, url, cfg = warehouse["src"], warehouse["url"], warehouse["cfg"]
+    imps, vids = warehouse["imps"], warehouse["vids"]
+    emptied = LAST - dt.timedelta(days=7)
+    query(src, "delete from platform_buy_daily_impressions where date = %s", (emptied,))
+    query(src, "delete from platform_buy_daily_videos where date = %s", (emptied,))
+    for table in (imps, vids):
+        for key in [k for k in table if k[0] == emptied]:
+            del table[key]
+    partner.load(url, None, settings=cfg, echo=lambda _: None)
+    run_dbt(["build", "--vars", '{"lookback_days": 0}'], url)
+    assert {("acme", "partner", emptied), ("globex", "partner", emptied)} <= rebuilt(url)
+    assert query(url, FACT_TOTALS) == [tuple(r) for r in expected_fact(imps, vids)]
+    assert not [r for r in query(url, FACT_TOTALS) if r[1] == emptied]
+
+
+def test_a_media_buy_moved_to_another_client_moves_its_whole_history(warehouse):
+    """mb-a2 moves from acme to globex in media_buys (no performance row changes): every day
+    of it is rebuilt under both clients, lookback 0, and the result equals a full refresh."""
+    src, url, cfg = warehouse["src"], warehouse["url"], warehouse["cfg"]
+    imps, vids = warehouse["imps"], warehouse["vids"]
+    query(src, "update media_buys set client_id = 'globex' where media_buy_id = 'mb-a2'")
+    CLIENT["mb-a2"] = "globex"
+    try:
+        partner.load(url, None, settings=cfg, echo=lambda _: None)
+        run_dbt(["build", "--vars", '{"lookback_days": 0}'], url)
+        first_day = ("acme", "partner", FIRST), ("globex", "partner", FIRST)
+        assert set(first_day) <= rebuilt(url)
+        assert query(url, FACT_TOTALS) == [tuple(r) for r in expected_fact(imps, vids)]
+        incremental = query(url, FACT_DIGEST)
+        run_dbt(["build", "--full-refresh", "--select", "fact_daily_metrics"], url)
+        assert query(url, FACT_DIGEST) == incremental
+    finally:
+        CLIENT["mb-a2"] = "acme"

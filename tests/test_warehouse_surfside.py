@@ -77,8 +77,8 @@ FACT_DIGEST = """
 select count(*), md5(coalesce(string_agg(md5(row(
     fact_id, client_id, source, date_day, campaign_key, strategy_key, placement_key,
     creative_key, creative_name, impressions, clicks, conversions, conversion_revenue,
-    media_cost, spend, cpm_rate, ctr, cpc, cpm, cpa, roas, vcr, source_row_count,
-    partition_fingerprint)::text), ',' order by fact_id), ''))
+    media_cost, spend, cpm_rate, ctr, cpc, cpm, cpa, roas, vcr,
+    source_row_count)::text), ',' order by fact_id), ''))
 from marts.fact_daily_metrics
 """
 

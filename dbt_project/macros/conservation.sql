@@ -5,6 +5,14 @@
     its staging model (one staging row per raw row), which is weaker: a row lost in staging
     goes unseen. -#}
 
+{#- A predicate on a day column: the days the last builds of fact_daily_metrics and
+    dq_quarantine rebuilt (rows without a day too), or always true when either must be
+    scanned in full (macros/incremental_state.sql, incremental_test_days). Each
+    raw_totals__<name>() filters its raw scan with it, so the test reads only those days. -#}
+{% macro conservation_days(column) -%}
+    {{ return(incremental_test_days(['fact_daily_metrics', 'dq_quarantine'], column)) }}
+{%- endmacro %}
+
 {#- The measures conservation compares, in the order of the totals' columns. -#}
 {% macro conserved_measures() -%}
     {{ return(['impressions', 'clicks', 'conversions', 'conversion_revenue', 'media_cost']) }}
@@ -12,7 +20,8 @@
 
 {#- Totals per client x source x day of `relation` (SQL after FROM, with its alias):
     client_id, source, date_day, row_count and every conserved measure, from `measures`
-    (measure -> SQL expression; an absent measure is 0). `joins` is appended after FROM. -#}
+    (measure -> SQL expression; an absent measure is 0). `joins` is appended after FROM; the
+    rows are those of conservation_days(date_day). -#}
 {% macro totals_sql(source_name, relation, client_id, date_day, measures, joins='') -%}
     select
         {{ client_id }} as client_id,
@@ -28,6 +37,7 @@
         {%- endfor %}
     from {{ relation }}
     {{ joins }}
+    where {{ conservation_days(date_day) }}
     group by 1, 2, 3
 {%- endmacro %}
 

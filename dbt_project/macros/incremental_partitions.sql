@@ -1,214 +1,176 @@
 {#-
-  Incremental facts rebuild whole partitions (client_id x source x date_day), never single rows,
-  and find the partitions to rebuild by comparing fingerprints instead of trusting a load-time
-  watermark (see DECISIONLOG.md, "Incremental facts"):
-
-    fingerprint = count of rows, count of valid rows, first and last load id, sum of the CPM
-                  applied, a sum of hashes of the creative keys - over every upstream row of
-                  the partition, valid or not.
-
-  A re-delivered day changes its load ids; a row turning (in)valid changes the valid count; a
-  CPM rate edited after the fact changes the CPM sum; a hierarchy name changed without a new
-  load (e.g. a campaign renamed in the bidder's creative catalog) changes the creative keys.
-  A partition is rebuilt when its fingerprint differs from the one stored on the fact's rows,
-  when it vanished upstream, or when it lies in the trailing `lookback_days` window.
+  The partitions incremental models rebuild downstream of the raw-fed ones (docs/incremental.md):
+  fact_daily_metrics and dq_quarantine find theirs from raw load ids
+  (macros/incremental_changes.sql); the marts rebuild what fact_daily_metrics (or the mart
+  they read) logged (macros/incremental_state.sql).
 -#}
 
-{% macro partition_fingerprint_sql(upstream) -%}
-    select
-        client_id,
-        source,
-        date_day,
-        md5(concat_ws('|',
-            count(*),
-            count(*) filter (where is_valid),
-            min(load_id),
-            max(load_id),
-            coalesce(sum(cpm_rate), 0),
-            coalesce(sum(('x' || left(md5(creative_key), 8))::bit(32)::integer::bigint), 0)
-        )) as partition_fingerprint,
-        count(*) filter (where is_valid) as valid_rows
-    from {{ upstream }}
-    where client_id is not null and date_day is not null
-    group by client_id, source, date_day
+{#- column = any of the values of a one-column subquery, as an index-friendly condition. -#}
+{% macro in_values(column, subquery) -%}
+    {{ return(adapter.dispatch('in_values')(column, subquery)) }}
 {%- endmacro %}
 
-{#- The partitions of `target` (the incremental model) that must be rebuilt from `upstream`. -#}
-{% macro changed_partitions_sql(upstream, target) -%}
-    {#- Each input appears once in the query, so the planner inlines it and can scan the
-        staging views in parallel (a CTE read twice is materialised, serially). -#}
-    with compared as (
-        select
-            coalesce(upstream_partitions.client_id, current_partitions.client_id) as client_id,
-            coalesce(upstream_partitions.source, current_partitions.source) as source,
-            coalesce(upstream_partitions.date_day, current_partitions.date_day) as date_day,
-            upstream_partitions.partition_fingerprint as new_fingerprint,
-            current_partitions.partition_fingerprint as old_fingerprint,
-            -- the trailing window ends at the newest day with valid rows, so one bogus future
-            -- date (quarantined anyway) cannot move it
-            max(upstream_partitions.date_day) filter (where upstream_partitions.valid_rows > 0)
-                over () as newest_day
-        from ({{ partition_fingerprint_sql(upstream) }}) as upstream_partitions
-        full outer join (
-            select
-                client_id,
-                source,
-                date_day,
-                max(partition_fingerprint) as partition_fingerprint
-            from {{ target }}
-            group by client_id, source, date_day
-        ) as current_partitions
-            on
-                upstream_partitions.client_id = current_partitions.client_id
-                and upstream_partitions.source = current_partitions.source
-                and upstream_partitions.date_day = current_partitions.date_day
-    )
+{% macro default__in_values(column, subquery) -%}
+    {{ column }} in ({{ subquery }})
+{%- endmacro %}
 
-    -- changed, new and vanished partitions, and the trailing lookback window
+{% macro postgres__in_values(column, subquery) -%}
+    {{ column }} = any(array({{ subquery }}))
+{%- endmacro %}
+
+{#- fact_daily_metrics also rebuilds the trailing lookback_days before its newest day. -#}
+{% macro lookback_partitions_sql(target) -%}
     select client_id, source, date_day
-    from compared
-    where
-        new_fingerprint is distinct from old_fingerprint
-        or (new_fingerprint is not null and date_day > newest_day - {{ var('lookback_days') | int }})
-{%- endmacro %}
-
-{#- Partition replacement for incremental models (used as their pre_hook).
-    Computes the partitions to rebuild once, into a temporary table the model then reads via
-    `changed_partitions_table()`, and deletes those partitions from the model's table - also
-    partitions that no longer have any row upstream, which delete+insert alone would keep.
-    Runs inside the model's transaction, on the model's connection. -#}
-{% macro replace_changed_partitions(changed_sql, columns) -%}
-    {%- if is_incremental() -%}
-        drop table if exists {{ changed_partitions_table() }};
-        create temporary table {{ changed_partitions_table() }} as (
-            {{ changed_sql }}
-        );
-        analyze {{ changed_partitions_table() }};
-        delete from {{ this }}
-        where ({{ columns | join(', ') }}) in (
-            select {{ columns | join(', ') }} from {{ changed_partitions_table() }}
-        )
-    {%- endif -%}
-{%- endmacro %}
-
-{% macro changed_partitions_table() -%}
-    {{ this.identifier }}__changed_partitions
-{%- endmacro %}
-
-{#- The fingerprint of each client-day: the fingerprints of its fact partitions, all sources.
-    geo_only keeps client-days where some source reports geography. -#}
-{% macro client_day_fingerprints_sql(geo_only=false) -%}
-    select
-        client_id,
-        date_day,
-        md5(string_agg(source || ':' || partition_fingerprint, ',' order by source))
-            as day_fingerprint
-    from {{ ref('fact_daily_partitions') }}
-    group by client_id, date_day
-    {% if geo_only %}having sum(geo_source_rows) > 0{% endif %}
-{%- endmacro %}
-
-{#- Client-days whose fingerprint differs from the one a mart stored (`current_days_sql`:
-    client_id, date_day, day_fingerprint) - new, restated or vanished data of any source -
-    plus the trailing lookback_days before the newest day. -#}
-{% macro fingerprint_changed_days_sql(current_days_sql, geo_only=false) -%}
-    with compared as (
-        select
-            coalesce(upstream_days.client_id, current_days.client_id) as client_id,
-            coalesce(upstream_days.date_day, current_days.date_day) as date_day,
-            upstream_days.day_fingerprint as new_fingerprint,
-            current_days.day_fingerprint as old_fingerprint,
-            max(upstream_days.date_day) over () as newest_day
-        from ({{ client_day_fingerprints_sql(geo_only) }}) as upstream_days
-        full outer join ({{ current_days_sql }}) as current_days
-            on
-                upstream_days.client_id = current_days.client_id
-                and upstream_days.date_day = current_days.date_day
+    from {{ target }}
+    where date_day > (
+        select {{ dbt.dateadd('day', -(var('lookback_days') | int), 'max(newest.date_day)') }}
+        from {{ target }} as newest
     )
-
-    select client_id, date_day
-    from compared
-    where
-        new_fingerprint is distinct from old_fingerprint
-        or (new_fingerprint is not null and date_day > newest_day - {{ var('lookback_days') | int }})
 {%- endmacro %}
 
 {#- Client-days of mart_entity_daily_metrics (one row per entity and day, gap days included)
-    to rebuild: fingerprint changes and the lookback window, plus the days an entity's span
+    to rebuild: the client-days fact_daily_metrics rebuilt, plus the days an entity's span
     (first..last day with data, from the dims) gained or lost - gained days need zero rows,
-    lost days must go. -#}
+    lost days must go. Only entities on a rebuilt client-day can have moved their span; their
+    old span is read from the target's (entity_type, entity_id, date_day) index. -#}
 {% macro entity_changed_client_days_sql(target) -%}
-    (
-        {{ fingerprint_changed_days_sql(
-            "select client_id, date_day, day_fingerprint from " ~ target
-            ~ " where entity_type = 'client'") }}
+    {%- set fact = ref('fact_daily_metrics') -%}
+    with logged as (
+        select distinct client_id, date_day
+        from ({{ logged_changes_sql('fact_daily_metrics',
+            'select client_id, null, date_day from ' ~ target) }}) as changes
+        where client_id is not null
+    ),
+
+    candidates as (
+        select target_rows.entity_type, target_rows.entity_id, target_rows.client_id
+        from {{ target }} as target_rows
+        where
+            {{ in_values('target_rows.date_day', 'select date_day from logged') }}
+            and (target_rows.client_id, target_rows.date_day) in (select client_id, date_day from logged)
+        {%- for level in entity_levels() %}
+        union
+        select '{{ level.type }}', {{ dbt.cast('fact_rows.' ~ level.id, dbt.type_string()) }}, fact_rows.client_id
+        from {{ fact }} as fact_rows
+        where
+            {{ in_values('fact_rows.date_day', 'select date_day from logged') }}
+            and (fact_rows.client_id, fact_rows.date_day) in (select client_id, date_day from logged)
+        {%- endfor %}
+    ),
+
+    new_spans as (
+        select entities.entity_type, entities.entity_id, entities.client_id,
+            entities.first_seen_date, entities.last_seen_date
+        from ({{ entities_sql() }}) as entities
+        inner join candidates
+            on entities.entity_type = candidates.entity_type and entities.entity_id = candidates.entity_id
+    ),
+
+    old_spans as (
+        select
+            candidates.entity_type,
+            candidates.entity_id,
+            candidates.client_id,
+            (
+                select min(stored.date_day) from {{ target }} as stored
+                where stored.entity_type = candidates.entity_type and stored.entity_id = candidates.entity_id
+            ) as first_seen_date,
+            (
+                select max(stored.date_day) from {{ target }} as stored
+                where stored.entity_type = candidates.entity_type and stored.entity_id = candidates.entity_id
+            ) as last_seen_date
+        from candidates
+    ),
+
+    span_edges as (
+        select
+            coalesce(new_spans.client_id, old_spans.client_id) as client_id,
+            new_spans.first_seen_date as new_first,
+            new_spans.last_seen_date as new_last,
+            old_spans.first_seen_date as old_first,
+            old_spans.last_seen_date as old_last
+        from new_spans
+        full outer join (select * from old_spans where first_seen_date is not null) as old_spans
+            on
+                new_spans.entity_type = old_spans.entity_type
+                and new_spans.entity_id = old_spans.entity_id
+        where
+            new_spans.first_seen_date is distinct from old_spans.first_seen_date
+            or new_spans.last_seen_date is distinct from old_spans.last_seen_date
+    ),
+
+    -- the days in exactly one of the two spans, as at most two ranges per entity
+    span_ranges as (
+        select client_id, new_first as range_start, new_last as range_end
+        from span_edges where old_first is null
+        union all
+        select client_id, old_first, old_last
+        from span_edges where new_first is null
+        union all
+        select client_id, least(new_first, old_first), greatest(new_first, old_first) - 1
+        from span_edges where new_first <> old_first
+        union all
+        select client_id, least(new_last, old_last) + 1, greatest(new_last, old_last)
+        from span_edges where new_last <> old_last
     )
 
+    select client_id, date_day from logged
     union
-
-    (
-        with new_spans as (
-            select entity_type, entity_id, client_id, first_seen_date, last_seen_date
-            from ({{ entities_sql() }}) as entities
-        ),
-
-        old_spans as (
-            select
-                entity_type,
-                entity_id,
-                client_id,
-                min(date_day) as first_seen_date,
-                max(date_day) as last_seen_date
-            from {{ target }}
-            group by entity_type, entity_id, client_id
-        ),
-
-        span_edges as (
-            select
-                coalesce(new_spans.client_id, old_spans.client_id) as client_id,
-                new_spans.first_seen_date as new_first,
-                new_spans.last_seen_date as new_last,
-                old_spans.first_seen_date as old_first,
-                old_spans.last_seen_date as old_last
-            from new_spans
-            full outer join old_spans
-                on
-                    new_spans.entity_type = old_spans.entity_type
-                    and new_spans.entity_id = old_spans.entity_id
-            where
-                new_spans.first_seen_date is distinct from old_spans.first_seen_date
-                or new_spans.last_seen_date is distinct from old_spans.last_seen_date
-        ),
-
-        -- the days in exactly one of the two spans, as at most two ranges per entity
-        span_ranges as (
-            select client_id, new_first as range_start, new_last as range_end
-            from span_edges where old_first is null
-            union all
-            select client_id, old_first, old_last
-            from span_edges where new_first is null
-            union all
-            select client_id, least(new_first, old_first), greatest(new_first, old_first) - 1
-            from span_edges where new_first <> old_first
-            union all
-            select client_id, least(new_last, old_last) + 1, greatest(new_last, old_last)
-            from span_edges where new_last <> old_last
-        )
-
-        select span_ranges.client_id, series.day::date as date_day
-        from span_ranges
-        cross join lateral generate_series(
-            span_ranges.range_start, span_ranges.range_end, interval '1 day'
-        ) as series (day)
-    )
+    select span_ranges.client_id, series.day::date
+    from span_ranges
+    cross join lateral generate_series(
+        span_ranges.range_start, span_ranges.range_end, interval '1 day'
+    ) as series (day)
 {%- endmacro %}
 
-{#- Client-days of mart_entity_country_daily to rebuild: client-days with geography whose
-    fingerprint differs from the stored one (or that lost their geography or data), and the
-    trailing lookback_days. -#}
-{% macro country_changed_client_days_sql(target) -%}
-    {{ fingerprint_changed_days_sql(
-        "select client_id, date_day, max(day_fingerprint) as day_fingerprint from " ~ target
-        ~ " where entity_type = 'client' and country_code = 'ALL' group by client_id, date_day",
-        geo_only=true) }}
+{#- Creative keys of dim_creatives to recompute: those on a partition fact_daily_metrics
+    rebuilt, and those whose first or last day lies on one (they may have lost it). -#}
+{% macro dim_creatives_changed_keys_sql(target) -%}
+    with logged as (
+        {{ logged_changes_sql('fact_daily_metrics',
+            'select client_id, source, first_seen_date from ' ~ target
+            ~ ' union select client_id, source, last_seen_date from ' ~ target) }}
+    )
+
+    select fact.creative_key
+    from {{ ref('fact_daily_metrics') }} as fact
+    where
+        {{ in_values('fact.date_day', 'select date_day from logged') }}
+        and (fact.client_id, fact.source, fact.date_day) in (
+            select client_id, source, date_day from logged
+        )
+    union
+    select stored.creative_key
+    from {{ target }} as stored
+    inner join logged
+        on
+            stored.client_id = logged.client_id
+            and stored.source = logged.source
+            and (stored.first_seen_date = logged.date_day or stored.last_seen_date = logged.date_day)
+{%- endmacro %}
+
+{#- client_id, period_type, period_start of the periods (period_types()) holding a client-day
+    `upstream` rebuilt since `target` last consumed its log. -#}
+{% macro changed_periods_sql(upstream, target) -%}
+    {%- for period in period_types() %}
+        select
+            client_id,
+            '{{ period.type }}' as period_type,
+            {{ period_start(period.type, 'date_day') }} as period_start
+        from ({{ logged_changes_sql(upstream,
+            'select client_id, null, period_start from ' ~ target) }}) as logged
+        where client_id is not null
+        {% if not loop.last %}union{% endif %}
+    {%- endfor %}
+{%- endmacro %}
+
+{#- client_id, month_start of the months holding a client-day `upstream` (a model without a
+    source column) rebuilt since `target` last consumed its log. -#}
+{% macro changed_months_sql(upstream, target) -%}
+    select distinct
+        client_id,
+        {{ dbt.cast(dbt.date_trunc('month', 'date_day'), 'date') }} as month_start
+    from ({{ logged_changes_sql(upstream, 'select client_id, null, month_start from ' ~ target,
+        upstream_columns="client_id, 'bidder' as source, date_day") }}) as logged
+    where client_id is not null
 {%- endmacro %}

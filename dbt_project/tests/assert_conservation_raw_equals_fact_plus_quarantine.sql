@@ -3,14 +3,22 @@
     dq_quarantine - rows and every reported measure (macros/conservation.sql). The raw side
     is read straight from the raw tables (each registered source's raw_totals__<name>() in
     macros/sources/), so a row dropped or duplicated anywhere downstream shows up here.
-    Partitions retired by `adwh retention` have no raw rows any more and are left out. -#}
+    After an incremental build only the days it rebuilt are compared (all clients and sources
+    of those days: conservation_days(), pushed into each source's raw scan); everything after
+    a full build, under --full-refresh or with var full_scan_tests. Partitions retired by
+    `adwh retention` have no raw rows any more and are left out. -#}
 {%- set measures = conserved_measures() -%}
 
 with raw_totals as (
-    {%- for entry in adwh_sources() %}
-        ({{ raw_totals(entry) }})
-        {% if not loop.last %}union all{% endif %}
-    {%- endfor %}
+    select all_sources.*
+    from (
+        {%- for entry in adwh_sources() %}
+            ({{ raw_totals(entry) }})
+            {% if not loop.last %}union all{% endif %}
+        {%- endfor %}
+    ) as all_sources
+    -- also for a source whose raw_totals__<name>() does not filter its scan itself
+    where {{ conservation_days('all_sources.date_day') }}
 ),
 
 -- a malformed measure is NULL in the quarantine, as it is in raw
@@ -25,6 +33,7 @@ downstream_rows as (
             {%- endfor %}
             {{ row_count }} as row_count
         from {{ ref(model) }}
+        where {{ conservation_days('date_day') }}
         {% if not loop.last %}union all{% endif %}
     {%- endfor %}
 ),

@@ -1,9 +1,16 @@
 {#- mart_entity_country_daily: per entity-day, the countries (ZZ included) add up to the ALL
     row, the ALL row equals the entity-day in mart_entity_daily_metrics, and the real countries
     never exceed it (ZZ, the uncovered part, is never negative: geography rows are not counted
-    twice). Returns mismatches. -#}
+    twice). Returns mismatches. After an incremental build, on the client-days it rebuilt only
+    (macros/incremental_state.sql). -#}
 
-with country_sums as (
+with scoped as (
+    select country_rows.*
+    from {{ ref('mart_entity_country_daily') }} as country_rows
+    where {{ incremental_test_scope('mart_entity_country_daily', 'country_rows') }}
+),
+
+country_sums as (
     select
         entity_type,
         entity_id,
@@ -15,7 +22,7 @@ with country_sums as (
         max(case when country_code = 'ALL' then spend end) as all_spend,
         max(case when country_code = 'ALL' then clicks end) as all_clicks,
         min(case when country_code = 'ZZ' then least(impressions, clicks, spend) end) as zz_minimum
-    from {{ ref('mart_entity_country_daily') }}
+    from scoped
     group by entity_type, entity_id, date_day
 )
 

@@ -1,5 +1,7 @@
 {#- Every entity level of mart_entity_daily_metrics adds up, per client and day, to
-    fact_daily_metrics (measures and raw row counts). Returns the mismatches. -#}
+    fact_daily_metrics (measures and raw row counts). Returns the mismatches. After an
+    incremental build, on the days it rebuilt only (macros/incremental_state.sql). -#}
+{%- set built = ['fact_daily_metrics', 'mart_entity_daily_metrics'] %}
 
 with fact_totals as (
     select
@@ -12,6 +14,7 @@ with fact_totals as (
         sum(spend) as spend,
         sum(source_row_count) as source_rows
     from {{ ref('fact_daily_metrics') }}
+    where {{ incremental_test_days(built, 'date_day') }}
     group by client_id, date_day
 ),
 
@@ -27,6 +30,7 @@ level_totals as (
         sum(spend) as spend,
         sum(source_row_count) as source_rows
     from {{ ref('mart_entity_daily_metrics') }}
+    where {{ incremental_test_days(built, 'date_day') }}
     group by entity_type, client_id, date_day
 ),
 

@@ -198,6 +198,10 @@ def run(days: int = 30, echo: Callable = click.echo, allow_external: bool = Fals
     echo(f"adwh demo: {window[0]} .. {window[-1]} into {url.split('@')[-1]}")
     with local_s3() as s3:
         without = run_steps(DemoContext(url, window, echo, s3), sources())
+    echo("\n== access control (adwh access init)")
+    from loaders.access.roles import init as access_init
+
+    access_init(url, echo)
     echo("\n== dbt build (seeds, models, tests)")
     run_dbt(["build"], url)
     print_summary(url, echo)

@@ -22,7 +22,19 @@ from loaders.warehouse.database import connect
 log = logging.getLogger("adwh.audit")
 
 # The commands that change data or access; `adwh <group> <command>` or `adwh <command>`.
-AUDITED = ("load", "build", "dbt", "run", "demo", "db backup", "db restore")
+AUDITED = (
+    "load",
+    "build",
+    "dbt",
+    "run",
+    "demo",
+    "db backup",
+    "db restore",
+    "access init",
+    "access add-login",
+    "access revoke",
+    "access rotate",
+)
 # Audited only with the flag that makes them act (a mailed report, retention that deletes).
 AUDITED_WITH = {"report": "--send", "retention": "--apply"}
 

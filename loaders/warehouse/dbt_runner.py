@@ -2,7 +2,8 @@
 
 dbt reads `profiles.example.yml` (env_var() based, no secrets), which adwh copies to
 `<ADWH_HOME>/dbt/profiles.yml`, and adwh sets the ADWH_PG_* variables from the database URL,
-so `adwh build` needs no set-up. An operator's own DBT_PROFILES_DIR wins when set.
+so `adwh build` needs no set-up. An operator's own DBT_PROFILES_DIR wins when set. With
+`[access] connect_as_roles = true` dbt runs as adwh_transformer (docs/access.md).
 """
 
 from __future__ import annotations
@@ -46,7 +47,12 @@ def run_dbt(args: list[str], url: str, check: bool = True):
     """Invoke dbt in this process; returns dbt's result object, raises on failure (`check`)."""
     from dbt.cli.main import dbtRunner
 
-    os.environ.update(dbt_env(url))
+    from loaders.access.passwords import role_url
+    from loaders.access.roles import installed_at
+
+    # the marts' `grants` config names adwh_analyst only once `adwh access init` made it
+    os.environ["ADWH_ACCESS"] = "on" if installed_at(url) else "off"
+    os.environ.update(dbt_env(role_url(url, "adwh_transformer")))
     os.environ.setdefault("DBT_SEND_ANONYMOUS_USAGE_STATS", "false")
     result = dbtRunner().invoke(dbt_args(args))
     if check and not result.success:

@@ -96,3 +96,27 @@
     ]) -%}
     {{ return(rules) }}
 {%- endmacro %}
+
+{#- How bidder raw tables change (macros/incremental_changes.sql): performance rows get their
+    client from the creative catalog (a reference: a catalog load that moves a creative
+    rebuilds every day of it, under its old and its new client); a re-imported key replaces
+    a row of the same creative and day, so new load ids find every changed partition. -#}
+{% macro change_specs__bidder() -%}
+    {{ return([
+        {'table': 'creative_performance', 'date': 'date', 'key': 'creative_id', 'key_type': 'bigint',
+         'reference': {'source': 'bidder', 'table': 'creatives', 'entries': 'bidder_catalog_entries_sql'}},
+    ]) }}
+{%- endmacro %}
+
+{#- The bidder catalog as staging resolves it: one row per creative_id (entry_key), its client
+    when exactly one catalog row lists it, and a hash of what staging takes from it. -#}
+{% macro bidder_catalog_entries_sql() -%}
+    select
+        creative_id as entry_key,
+        case when count(*) = 1 then min(client_id) end as client_id,
+        {{ dbt.hash(dbt.concat(["coalesce(min(client_id), '')", "'|'",
+            "coalesce(min(campaign_name), '')", "'|'", "coalesce(min(creative_name), '')", "'|'",
+            dbt.cast('count(*)', dbt.type_string())])) }} as entry_hash
+    from {{ ref('stg_bidder__creatives') }}
+    group by creative_id
+{%- endmacro %}

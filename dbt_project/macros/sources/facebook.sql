@@ -50,3 +50,15 @@
                                  dbt.cast('date_day', dbt.type_string())])
     }]) }}
 {%- endmacro %}
+
+{#- How facebook raw tables change (macros/incremental_changes.sql): an upload replaces its
+    client x report day (merge on client_id + report_date, the rows' day). A Meta API load of
+    a client-day supersedes (or, emptied, stops superseding) the uploads' rows of that
+    client-day (stg_facebook__ad_daily), so Meta's loads mark facebook partitions too. -#}
+{% macro change_specs__facebook() -%}
+    {{ return([
+        {'table': 'ad_daily', 'client': 'client_id', 'date': 'report_date', 'delivery_day': 'report_date'},
+        {'raw_source': 'meta', 'table': 'ad_daily', 'client': 'client_id', 'date': 'report_date',
+         'delivery_day': 'report_date', 'dependency': true},
+    ]) }}
+{%- endmacro %}

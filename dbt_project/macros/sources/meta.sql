@@ -15,6 +15,7 @@
         coalesce(sum(raw_rows.purchase_value), 0) as conversion_revenue,
         coalesce(sum(raw_rows.spend), 0) as media_cost
     from {{ source_or_empty('meta', 'ad_daily') }} as raw_rows
+    where {{ conservation_days('raw_rows.report_date') }}
     group by 1, 2, 3
 {%- endmacro %}
 
@@ -22,7 +23,7 @@
     rows: hierarchy keys as int_daily_performance__priced makes them, spend on the basis (and
     CPM) of the ad-day's fact row. A country row counts only when it passes its own rules and
     its ad-day is in the fact (a quarantined or superseded ad-day has no countries). -#}
-{% macro country_rows__meta(fact_relation) -%}
+{% macro country_rows__meta(fact_relation, row_filter=none) -%}
     with keyed as (
         select
             country_rows.*,
@@ -34,6 +35,9 @@
             {{ surrogate_key(['client_id', 'source', 'campaign_name', 'strategy_name',
                               'placement_name', 'creative_name']) }} as creative_key
         from {{ ref('stg_meta__ad_country_daily') }} as country_rows
+        {%- if row_filter %}
+        where {{ row_filter }}
+        {%- endif %}
     )
 
     select
@@ -68,14 +72,31 @@
 {%- endmacro %}
 
 {#- Country rows per Meta client-day, counted as the fact's geography rows so the country mart
-    covers (and rebuilds) those client-days. -#}
-{% macro country_row_counts__meta() -%}
+    covers (and rebuilds) those client-days. row_filter: an optional predicate on the staged
+    rows (alias country_rows), e.g. the days an incremental build rebuilds. -#}
+{% macro country_row_counts__meta(row_filter=none) -%}
     select
-        client_id,
+        country_rows.client_id,
         'meta'::text as source,
-        date_day,
+        country_rows.date_day,
         count(*) as country_rows
-    from {{ ref('stg_meta__ad_country_daily') }}
-    where is_valid
+    from {{ ref('stg_meta__ad_country_daily') }} as country_rows
+    where
+        country_rows.is_valid
+        {%- if row_filter %}
+        and {{ row_filter }}
+        {%- endif %}
     group by 1, 2, 3
+{%- endmacro %}
+
+{#- How meta raw tables change (macros/incremental_changes.sql): a fetch replaces its client x
+    report day in both tables (merge on client_id + report_date, the rows' day). The country
+    rows feed fact_daily_partitions and the country mart through the meta partitions, so a
+    load of either table marks them. -#}
+{% macro change_specs__meta() -%}
+    {{ return([
+        {'table': 'ad_daily', 'client': 'client_id', 'date': 'report_date', 'delivery_day': 'report_date'},
+        {'table': 'ad_country_daily', 'client': 'client_id', 'date': 'report_date',
+         'delivery_day': 'report_date'},
+    ]) }}
 {%- endmacro %}

@@ -50,6 +50,7 @@
                 imps.clicks,
                 imps.spend as media_cost
             from {{ source_or_empty('partner', 'impressions') }} as imps
+            where {{ conservation_days('imps.date') }}
             union all
             select
                 coalesce(vids.media_buy_id, '') as buy_key,
@@ -58,6 +59,7 @@
                 null as clicks,
                 null as media_cost
             from {{ source_or_empty('partner', 'videos') }} as vids
+            where {{ conservation_days('vids.date') }}
         ) as raw_sides
         group by buy_key, day_key
     ) as raw_keys
@@ -88,4 +90,31 @@
          'offending': dbt.concat(["'video_completions='", dq_value('video_completions'),
                                   "', video_starts='", dq_value('video_starts')])},
     ]) }}
+{%- endmacro %}
+
+{#- How partner raw tables change (macros/incremental_changes.sql): a load replaces whole days
+    (its restatement window) of impressions and videos - rows can disappear without any new
+    row - so every partner partition on a day with a new row or a newer ingestion-log line is
+    rebuilt; rows get their client from the media buys (a reference, replaced every load). -#}
+{% macro change_specs__partner() -%}
+    {%- set media_buys = {'source': 'partner', 'table': 'media_buys', 'entries': 'partner_media_buy_entries_sql'} -%}
+    {{ return([
+        {'table': 'impressions', 'date': 'date', 'key': 'media_buy_id', 'reference': media_buys,
+         'replaces_days': true},
+        {'table': 'videos', 'date': 'date', 'key': 'media_buy_id', 'reference': media_buys,
+         'replaces_days': true},
+    ]) }}
+{%- endmacro %}
+
+{#- The media buys as staging resolves them, one row per media_buy_id (entry_key), with a hash
+    of what staging takes from them. -#}
+{% macro partner_media_buy_entries_sql() -%}
+    select
+        buys.media_buy_id as entry_key,
+        buys.client_id,
+        {{ dbt.hash(dbt.concat(["coalesce(buys.client_id, '')", "'|'",
+            "coalesce(buys.media_buy_name, '')", "'|'", "coalesce(buys.campaign_name, '')", "'|'",
+            "coalesce(buys.platform, '')", "'|'",
+            dbt.cast('buys.media_buy_entries', dbt.type_string())])) }} as entry_hash
+    from ({{ partner_media_buys_sql() }}) as buys
 {%- endmacro %}

@@ -6,8 +6,9 @@
     replaces the day, an interrupted load never shows. -#}
 
 {#- The rows of every current delivery with the delivery's client, day and lineage. A
-    subquery: use it with an alias, `from {{ surfside_current_rows() }} as current_rows`. -#}
-{% macro surfside_current_rows() -%}
+    subquery: use it with an alias, `from {{ surfside_current_rows() }} as current_rows`.
+    raw_filter: an optional predicate on the raw rows (alias raw_rows), e.g. on raw_rows.date. -#}
+{% macro surfside_current_rows(raw_filter=none) -%}
     (
         with committed_deliveries as (
             select
@@ -56,7 +57,11 @@
         from {{ source_or_empty('surfside', 'daily_performance') }} as raw_rows
         inner join committed_deliveries
             on raw_rows.delivery_id = committed_deliveries.delivery_id
-        where committed_deliveries.newest_first = 1
+        where
+            committed_deliveries.newest_first = 1
+            {%- if raw_filter %}
+            and {{ raw_filter }}
+            {%- endif %}
     )
 {%- endmacro %}
 
@@ -65,7 +70,7 @@
 {% macro raw_totals__surfside() -%}
     {{ totals_sql(
         'surfside',
-        surfside_current_rows() ~ ' as current_rows',
+        surfside_current_rows(conservation_days('raw_rows.date')) ~ ' as current_rows',
         'current_rows.client_id',
         'current_rows.date',
         {
@@ -84,4 +89,32 @@
         'condition': 'date_day <> report_date',
         'offending': dbt.concat(["'date_day='", 'date_day', "', file for '", 'report_date'])
     }]) }}
+{%- endmacro %}
+
+{#- How surfside raw tables change (macros/incremental_changes.sql): each delivery is a new row
+    of `deliveries` (client, report day, load id) with its rows appended; it becomes current
+    once its package is committed, and the loader then deletes the rows of the deliveries it
+    replaced. So: a delivery with a newer committed load marks its client-day and the days of
+    its rows, and quarantined rows of the client whose raw row is gone are found. -#}
+{% macro change_specs__surfside() -%}
+    {{ return([
+        {'table': 'deliveries', 'client': 'client_id', 'date': 'date', 'delivery_day': 'report_date',
+         'rows': surfside_delivery_rows(), 'committed_only': true, 'replaces': true,
+         'indexes': [['deliveries', '_dlt_load_id'], ['daily_performance', 'date']]},
+    ]) }}
+{%- endmacro %}
+
+{#- Every stored raw row with its delivery's client and day (a subquery). -#}
+{% macro surfside_delivery_rows() -%}
+    (
+        select
+            deliveries.client_id,
+            deliveries.report_date,
+            raw_rows.date,
+            raw_rows.source_row_number,
+            raw_rows._dlt_load_id
+        from {{ source_or_empty('surfside', 'daily_performance') }} as raw_rows
+        inner join {{ source_or_empty('surfside', 'deliveries') }} as deliveries
+            on raw_rows.delivery_id = deliveries.delivery_id
+    )
 {%- endmacro %}

@@ -24,3 +24,14 @@
                                  "'..'", 'report_end_date'])
     }]) }}
 {%- endmacro %}
+
+{#- How vibe raw tables change (macros/incremental_changes.sql): a report replaces its client x
+    report_date (merge), and its rows lie on any day of the report's range: the range is
+    rebuilt, and quarantined rows whose raw row the merge deleted are found. -#}
+{% macro change_specs__vibe() -%}
+    {{ return([
+        {'table': 'daily_performance', 'client': 'client_id', 'date': 'impression_date',
+         'delivery_day': 'report_date', 'span': ['report_start_date', 'report_end_date'],
+         'replaces': true},
+    ]) }}
+{%- endmacro %}

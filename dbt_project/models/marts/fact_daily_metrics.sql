@@ -1,12 +1,12 @@
 {{
     config(
         materialized='incremental',
-        incremental_strategy='delete+insert',
-        unique_key=['client_id', 'source', 'date_day'],
+        incremental_strategy='append',
         on_schema_change='fail',
-        pre_hook="{{ replace_changed_partitions(
-            without_retired(changed_partitions_sql(ref('int_daily_performance__priced'), this)),
+        pre_hook="{{ incremental_begin(raw_state_sql(),
+            without_retired(raw_changed_partitions_sql(this) ~ ' union ' ~ lookback_partitions_sql(this)),
             ['client_id', 'source', 'date_day']) }}",
+        post_hook="{{ incremental_end(incremental_partition_columns()['fact_daily_metrics']) }}",
         indexes=table_indexes([
             {'columns': ['client_id', 'date_day']},
             {'columns': ['creative_key', 'date_day']},
@@ -17,8 +17,9 @@
 
 {#- One row per client x source x day x creative (the creative key carries the hierarchy).
     Only rows that pass every error-level rule; the others are in dq_quarantine.
-    Incremental: rebuilds whole client x source x day partitions whose inputs changed, plus
-    the trailing lookback_days (macros/incremental_partitions.sql). -#}
+    Incremental: the pre-hook finds the client x source x day partitions whose raw inputs
+    changed since the last build (load-id watermarks, seeds, catalog) plus the trailing
+    lookback_days, and deletes them; this rebuilds them (macros/incremental_partitions.sql). -#}
 
 {#- retired partitions stay as they were (macros/retention.sql) -#}
 {%- call keep_retired() %}
@@ -26,23 +27,8 @@ with upstream as (
     select priced.*
     from {{ ref('int_daily_performance__priced') }} as priced
     {% if is_incremental() %}
-        where
-            (priced.client_id, priced.source, priced.date_day) in (
-                select changed.client_id, changed.source, changed.date_day
-                from {{ changed_partitions_table() }} as changed
-            )
-            -- the day range is a plain filter the planner pushes into every staging view
-            and priced.date_day >= (
-                select min(changed.date_day) from {{ changed_partitions_table() }} as changed
-            )
-            and priced.date_day <= (
-                select max(changed.date_day) from {{ changed_partitions_table() }} as changed
-            )
+        where {{ in_changed_partitions('priced', ['client_id', 'source', 'date_day']) }}
     {% endif %}
-),
-
-fingerprints as (
-    {{ partition_fingerprint_sql('upstream') }}
 ),
 
 aggregated as (
@@ -79,12 +65,6 @@ select
                       'aggregated.creative_key']) }} as fact_id,
     aggregated.*,
     {{ ratio_columns('aggregated.') }},
-    fingerprints.partition_fingerprint,
     '{{ run_started_at.isoformat() }}'::timestamptz as dbt_updated_at
 from aggregated
-inner join fingerprints
-    on
-        aggregated.client_id = fingerprints.client_id
-        and aggregated.source = fingerprints.source
-        and aggregated.date_day = fingerprints.date_day
 {% endcall %}

@@ -1,12 +1,13 @@
 {{
     config(
         materialized='incremental',
-        incremental_strategy='delete+insert',
-        unique_key=['client_id', 'date_day'],
+        incremental_strategy='append',
         on_schema_change='fail',
-        pre_hook="{{ replace_changed_partitions(
-            without_retired(country_changed_client_days_sql(this), by_source=false),
+        pre_hook="{{ incremental_begin(log_position_state_sql('fact_daily_metrics'),
+            without_retired(logged_changes_sql('fact_daily_metrics',
+                'select client_id, null, date_day from ' ~ this), by_source=false),
             ['client_id', 'date_day']) }}",
+        post_hook="{{ incremental_end(incremental_partition_columns()['mart_entity_country_daily']) }}",
         indexes=table_indexes([
             {'columns': ['entity_type', 'entity_id', 'date_day', 'country_code']},
             {'columns': ['client_id', 'date_day']},
@@ -19,26 +20,20 @@
     from fact_daily_metrics (equal to mart_entity_daily_metrics); 'ZZ' is the part of it no
     country covers (sources without geography, rows without one), so the countries of an
     entity-day add up to ALL. Entity-days without any country are left out. Incremental by
-    client-day. -#}
+    client-day: rebuilds the client-days fact_daily_metrics rebuilt (docs/incremental.md). -#}
 
 {#- retired partitions stay as they were (macros/retention.sql) -#}
 {%- call keep_retired(source=none) %}
 -- (the linter cannot place the loops' indents inside a call block)
 -- noqa: disable=LT02
-with geo_days as (
-    select client_id, date_day
-    from {{ ref('fact_daily_partitions') }}
-    group by client_id, date_day
-    having sum(geo_source_rows) > 0
-),
-
-scope as (
-    select geo_days.client_id, geo_days.date_day
-    from geo_days
+with scope as (
+    select partitions.client_id, partitions.date_day
+    from {{ ref('fact_daily_partitions') }} as partitions
     {% if is_incremental() %}
-        inner join {{ changed_partitions_table() }} as changed
-            on geo_days.client_id = changed.client_id and geo_days.date_day = changed.date_day
+        where {{ in_changed_partitions('partitions', ['client_id', 'date_day']) }}
     {% endif %}
+    group by partitions.client_id, partitions.date_day
+    having sum(partitions.geo_source_rows) > 0
 ),
 
 -- Rows with a country, computed once: sources that report no geography have a constant NULL
@@ -66,10 +61,20 @@ geo_rows as materialized (
         priced.trials,
         priced.purchases
     from {{ ref('int_daily_performance__priced') }} as priced
-    where priced.country_code is not null
+    {% if is_incremental() %}
+        where
+            priced.country_code is not null
+            and {{ in_values('priced.date_day', 'select distinct changed.date_day from '
+                ~ changed_partitions_table() ~ ' as changed') }}
+    {% else %}
+        where priced.country_code is not null
+    {% endif %}
     union all
     -- Meta's ad x day x country rows: a country breakdown of its fact rows
-    select * from ({{ country_rows__meta(ref('fact_daily_metrics')) }}) as meta_countries
+    {%- set changed_days = in_values('country_rows.date_day', 'select distinct changed.date_day from '
+        ~ changed_partitions_table() ~ ' as changed') if is_incremental() else none %}
+    select meta_countries.*
+    from ({{ country_rows__meta(ref('fact_daily_metrics'), changed_days) }}) as meta_countries
 ),
 
 -- the entity-day totals, from the fact: what the geography rows do not cover becomes ZZ
@@ -177,10 +182,6 @@ entities as (
     {{ entities_sql() }}
 ),
 
-day_fingerprints as (
-    {{ client_day_fingerprints_sql() }}
-),
-
 measured as (
     select
         with_totals.entity_type,
@@ -216,11 +217,6 @@ measured as (
 select
     measured.*,
     {{ ratio_columns('measured.') }},
-    day_fingerprints.day_fingerprint,
     '{{ run_started_at.isoformat() }}'::timestamptz as dbt_updated_at
 from measured
-left join day_fingerprints
-    on
-        measured.client_id = day_fingerprints.client_id
-        and measured.date_day = day_fingerprints.date_day
 {% endcall %}

@@ -1,11 +1,12 @@
 {{
     config(
         materialized='incremental',
-        incremental_strategy='delete+insert',
-        unique_key=['client_id', 'date_day'],
+        incremental_strategy='append',
         on_schema_change='fail',
-        pre_hook="{{ replace_changed_partitions(
-            entity_changed_client_days_sql(this), ['client_id', 'date_day']) }}",
+        pre_hook="{{ incremental_begin(log_position_state_sql('fact_daily_metrics'),
+            without_retired(entity_changed_client_days_sql(this), by_source=false),
+            ['client_id', 'date_day']) }}",
+        post_hook="{{ incremental_end(incremental_partition_columns()['mart_entity_daily_metrics']) }}",
         indexes=table_indexes([
             {'columns': ['entity_type', 'entity_id', 'date_day']},
             {'columns': ['date_day']},
@@ -17,8 +18,9 @@
 {#- One row per entity (client, campaign, strategy, placement, creative) and day, for every
     day from the entity's first to its last day with data - days without data are zero rows
     (is_active = false) so sparklines have no holes. Measures are summed from
-    fact_daily_metrics; ratios are recomputed from the sums. Incremental by client-day
-    (macros/incremental_partitions.sql). -#}
+    fact_daily_metrics; ratios are recomputed from the sums. Incremental by client-day: the
+    client-days fact_daily_metrics rebuilt, and the days an entity's span gained or lost
+    (docs/incremental.md). -#}
 
 {#- retired partitions stay as they were (macros/retention.sql) -#}
 {%- call keep_retired(source=none) %}
@@ -26,10 +28,7 @@ with fact as (
     select fact_daily_metrics.*
     from {{ ref('fact_daily_metrics') }} as fact_daily_metrics
     {% if is_incremental() %}
-        where (fact_daily_metrics.client_id, fact_daily_metrics.date_day) in (
-            select changed.client_id, changed.date_day
-            from {{ changed_partitions_table() }} as changed
-        )
+        where {{ in_changed_partitions('fact_daily_metrics', ['client_id', 'date_day']) }}
     {% endif %}
 ),
 
@@ -41,27 +40,24 @@ entities as (
     {{ entities_sql() }}
 ),
 
-calendar as (
-    select
-        entities.*,
-        series.day::date as date_day
-    from entities
-    {{ day_series_join('entities.first_seen_date', 'entities.last_seen_date', 'series') }}
-),
-
+-- every day from the entity's first to its last day with data (only the changed days)
 calendar_in_scope as (
-    select calendar.*
-    from calendar
     {% if is_incremental() %}
-        where (calendar.client_id, calendar.date_day) in (
-            select changed.client_id, changed.date_day
-            from {{ changed_partitions_table() }} as changed
-        )
+        select
+            entities.*,
+            changed.date_day
+        from entities
+        inner join {{ changed_partitions_table() }} as changed
+            on
+                entities.client_id = changed.client_id
+                and changed.date_day between entities.first_seen_date and entities.last_seen_date
+    {% else %}
+        select
+            entities.*,
+            series.day::date as date_day
+        from entities
+        {{ day_series_join('entities.first_seen_date', 'entities.last_seen_date', 'series') }}
     {% endif %}
-),
-
-day_fingerprints as (
-    {{ client_day_fingerprints_sql() }}
 ),
 
 filled as (
@@ -101,11 +97,6 @@ filled as (
 select
     filled.*,
     {{ ratio_columns('filled.') }},
-    day_fingerprints.day_fingerprint,
     '{{ run_started_at.isoformat() }}'::timestamptz as dbt_updated_at
 from filled
-left join day_fingerprints
-    on
-        filled.client_id = day_fingerprints.client_id
-        and filled.date_day = day_fingerprints.date_day
 {% endcall %}

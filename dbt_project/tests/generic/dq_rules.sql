@@ -19,7 +19,8 @@ where not is_valid
 {%- endfor -%}
 {%- for rule in rules %}
 select '{{ rule.code }}' as rule, checked.*
-from {{ model }} as checked
+{# model may be a filtered subquery (the where config): wrapped before the alias #}
+from (select * from {{ model }}) as checked
 where {{ rule.fact if rule.fact is string else rule.condition }}
 {% if not loop.last %}union all{% endif %}
 {%- endfor %}

@@ -7,7 +7,8 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
-from loaders.core.errors import ConfigError, register_secret
+from loaders.core.errors import ConfigError
+from loaders.core.source_config import SourceSection
 
 DEFAULT_BASE_URL = "https://graph.facebook.com"
 DEFAULT_API_VERSION = "v24.0"
@@ -62,10 +63,6 @@ class MetaSettings:
             raise ConfigError(f"client {client_id!r} has no [sources.meta.clients] entry") from None
 
 
-def _env_name(path: str) -> str:
-    return path.upper().replace(".", "__")
-
-
 def normalise_account(value: str) -> str:
     text = str(value).strip()
     digits = text.removeprefix("act_")
@@ -88,38 +85,18 @@ def _string_list(value, name: str, default: tuple[str, ...]) -> tuple[str, ...]:
 
 
 def load_settings(client_ids: Iterable[str]) -> MetaSettings:
-    import dlt
-
-    def get(name: str, default=None, secret: bool = False):
-        value = (dlt.secrets if secret else dlt.config).get(f"sources.meta.{name}")
-        return default if value in (None, "") else value
-
+    section = SourceSection("meta")
+    required = {"ad_account_id": False, "access_token": True}
     clients: dict[str, MetaClient] = {}
     for client_id in client_ids:
-        section = f"clients.{client_id}"
-        account = get(f"{section}.ad_account_id")
-        token = get(f"{section}.access_token", secret=True)
-        for name, value, where in (
-            ("ad_account_id", account, ".dlt/config.toml"),
-            ("access_token", token, ".dlt/secrets.toml"),
-        ):
-            if not value:
-                path = f"sources.meta.{section}.{name}"
-                raise ConfigError(f"{path} is not set ({where} or {_env_name(path)})")
-        register_secret(str(token))
-        clients[client_id] = MetaClient(client_id, normalise_account(account), str(token))
-
-    def number(name: str, default: float) -> float:
-        value = get(name, default)
-        try:
-            return float(value)
-        except (TypeError, ValueError):
-            raise ConfigError(f"sources.meta.{name} must be a number (found {value!r})") from None
+        values = section.client_values(client_id, required)
+        account = normalise_account(values["ad_account_id"])
+        clients[client_id] = MetaClient(client_id, account, values["access_token"])
 
     defaults = MetaSettings(clients={})
-    numbers = {
-        name: number(name, getattr(defaults, name))
-        for name in (
+    numbers = section.numbers(
+        defaults,
+        (
             "poll_interval",
             "poll_max_interval",
             "poll_timeout",
@@ -128,12 +105,14 @@ def load_settings(client_ids: Iterable[str]) -> MetaSettings:
             "request_timeout",
             "slow_down_above_pct",
             "slow_down_pause",
-        )
-    }
-    whole = {
-        name: int(number(name, getattr(defaults, name)))
-        for name in ("attribution_lookback_days", "max_days_per_job", "page_limit", "max_attempts")
-    }
+        ),
+    )
+    whole = section.numbers(
+        defaults,
+        ("attribution_lookback_days", "max_days_per_job", "page_limit", "max_attempts"),
+        whole=True,
+    )
+    get = section.get
     settings = MetaSettings(
         clients=clients,
         base_url=str(get("base_url", DEFAULT_BASE_URL)),

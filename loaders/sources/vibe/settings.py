@@ -5,7 +5,8 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
-from loaders.core.errors import ConfigError, register_secret
+from loaders.core.errors import ConfigError
+from loaders.core.source_config import SourceSection
 
 DEFAULT_BASE_URL = "https://clear-platform.vibe.co/rest/reporting/v1"
 
@@ -42,57 +43,33 @@ class VibeSettings:
             raise ConfigError(f"client {client_id!r} has no [sources.vibe.clients] entry") from None
 
 
-def _env_name(path: str) -> str:
-    return path.upper().replace(".", "__")
-
-
 def load_settings(client_ids: Iterable[str]) -> VibeSettings:
     """`[sources.vibe]` and `[sources.vibe.clients.<id>]` from .dlt/ config + secrets or env."""
-    import dlt
-
-    def get(name: str, default=None, secret: bool = False):
-        value = (dlt.secrets if secret else dlt.config).get(f"sources.vibe.{name}")
-        return default if value in (None, "") else value
-
+    section = SourceSection("vibe")
+    shared = {"api_key": section.get("api_key", secret=True)}
+    required = {"advertiser_id": False, "api_key": True}
     clients: dict[str, VibeClient] = {}
-    shared_key = get("api_key", secret=True)
     for client_id in client_ids:
-        section = f"clients.{client_id}"
-        advertiser = get(f"{section}.advertiser_id")
-        key = get(f"{section}.api_key", secret=True) or shared_key
-        for name, value, where in (
-            ("advertiser_id", advertiser, ".dlt/config.toml"),
-            ("api_key", key, ".dlt/secrets.toml"),
-        ):
-            if not value:
-                path = f"sources.vibe.{section}.{name}"
-                raise ConfigError(f"{path} is not set ({where} or {_env_name(path)})")
-        register_secret(str(key))
-        clients[client_id] = VibeClient(client_id, str(advertiser), str(key))
+        values = section.client_values(client_id, required, fallback=shared)
+        clients[client_id] = VibeClient(client_id, values["advertiser_id"], values["api_key"])
 
-    def number(name: str, default: float) -> float:
-        value = get(name, default)
-        try:
-            return float(value)
-        except (TypeError, ValueError):
-            raise ConfigError(f"sources.vibe.{name} must be a number (found {value!r})") from None
-
+    number, whole = section.number, section.whole
     settings = VibeSettings(
         clients=clients,
-        base_url=str(get("base_url", DEFAULT_BASE_URL)),
-        refetch_days=int(number("refetch_days", 1)),
-        max_report_days=int(number("max_report_days", 45)),
-        single_day_reports_up_to=int(number("single_day_reports_up_to", 3)),
+        base_url=str(section.get("base_url", DEFAULT_BASE_URL)),
+        refetch_days=whole("refetch_days", 1),
+        max_report_days=whole("max_report_days", 45),
+        single_day_reports_up_to=whole("single_day_reports_up_to", 3),
         poll_interval=number("poll_interval", 10),
         poll_max_interval=number("poll_max_interval", 60),
         poll_timeout=number("poll_timeout", 1800),
-        max_attempts=int(number("max_attempts", 5)),
+        max_attempts=whole("max_attempts", 5),
         retry_backoff=number("retry_backoff", 1.0),
         retry_max_backoff=number("retry_max_backoff", 30),
         request_timeout=number("request_timeout", 30),
         reuse_hours=number("reuse_hours", 24),
-        end_date_exclusive=str(get("end_date_exclusive", True)).lower() in ("true", "1", "yes"),
-        attribution_window=get("attribution_window"),
+        end_date_exclusive=section.flag("end_date_exclusive", True),
+        attribution_window=section.get("attribution_window"),
     )
     if not 1 <= settings.max_report_days <= 45:
         raise ConfigError("sources.vibe.max_report_days must be between 1 and 45 (Vibe's limit)")

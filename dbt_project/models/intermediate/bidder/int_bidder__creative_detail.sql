@@ -10,6 +10,7 @@ with priced as (
 detail as (
     select
         load_id,
+        date_day,
         source_file,
         source_row_number,
         creative_id,
@@ -43,5 +44,7 @@ from priced
 inner join detail
     on
         priced.load_id = detail.load_id
+        -- equal anyway; joining on it lets a day filter reach both sides
+        and priced.date_day = detail.date_day
         and priced.source_file = detail.source_file
         and priced.source_row_number = detail.source_row_number

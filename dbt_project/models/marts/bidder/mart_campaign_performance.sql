@@ -7,17 +7,26 @@
     30 days (ending yesterday) and all time (every day before as_of), CPC and CPM over 7 days
     from summed spend, clicks and impressions (never averaged), the geography and device type
     with the most spend over 7 days (ties: alphabetical; NULL when no spend was broken down
-    that way), and when the campaign's performance was last imported. -#}
-with all_days as (
-    select * from {{ ref('mart_creative_geo_device_daily') }}
+    that way), and when the campaign's performance was last imported. All-time figures add
+    whole months from int_bidder__creative_months to the days of as_of's month. -#}
+{%- set month_start = dbt.cast(dbt.date_trunc('month', as_of_date()), 'date') %}
+
+-- the days of the 30-day window and of as_of's month before as_of; whole months before it,
+-- and the catalog-wide counts, from int_bidder__creative_months (cost independent of history)
+with months as (
+    select * from {{ ref('int_bidder__creative_months') }}
 ),
 
-as_of as (
-    select * from all_days where date_day < {{ as_of_date() }}
+recent as (
+    select *
+    from {{ ref('mart_creative_geo_device_daily') }}
+    where
+        date_day >= least({{ days_before_as_of(30) }}, {{ month_start }})
+        and date_day < {{ as_of_date() }}
 ),
 
 last_7_days as (
-    select * from as_of where date_day >= {{ days_before_as_of(7) }}
+    select * from recent where date_day >= {{ days_before_as_of(7) }}
 ),
 
 campaigns as (
@@ -28,23 +37,40 @@ campaigns as (
         campaign_name,
         count(distinct creative_id) as creative_count,
         max(last_loaded_at) as last_performance_update
-    from all_days
+    from months
     group by client_id, client_key, campaign_key, campaign_name
 ),
 
 totals as (
     select
         campaign_key,
-        coalesce(sum(case when date_day >= {{ days_before_as_of(7) }} then spend end), 0)
-        ::numeric(38, 12) as total_spend_7d,
-        coalesce(sum(case when date_day >= {{ days_before_as_of(30) }} then spend end), 0)
-        ::numeric(38, 12) as total_spend_30d,
-        coalesce(sum(spend), 0)::numeric(38, 12) as total_spend_all_time,
-        coalesce(sum(case when date_day >= {{ days_before_as_of(7) }} then impressions end), 0)
-        ::bigint as impressions_7d,
-        coalesce(sum(case when date_day >= {{ days_before_as_of(7) }} then clicks end), 0)
-        ::bigint as clicks_7d
-    from as_of
+        sum(spend_7d)::numeric(38, 12) as total_spend_7d,
+        sum(spend_30d)::numeric(38, 12) as total_spend_30d,
+        sum(spend_all_time)::numeric(38, 12) as total_spend_all_time,
+        sum(impressions_7d)::bigint as impressions_7d,
+        sum(clicks_7d)::bigint as clicks_7d
+    from (
+        select
+            campaign_key,
+            sum(case when date_day >= {{ days_before_as_of(7) }} then spend end) as spend_7d,
+            sum(case when date_day >= {{ days_before_as_of(30) }} then spend end) as spend_30d,
+            sum(case when date_day >= {{ month_start }} then spend end) as spend_all_time,
+            sum(case when date_day >= {{ days_before_as_of(7) }} then impressions end) as impressions_7d,
+            sum(case when date_day >= {{ days_before_as_of(7) }} then clicks end) as clicks_7d
+        from recent
+        group by campaign_key
+        union all
+        select
+            campaign_key,
+            null as spend_7d,
+            null as spend_30d,
+            sum(spend) as spend_all_time,
+            null as impressions_7d,
+            null as clicks_7d
+        from months
+        where month_start < {{ month_start }}
+        group by campaign_key
+    ) as parts
     group by campaign_key
 ),
 

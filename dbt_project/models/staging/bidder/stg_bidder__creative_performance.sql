@@ -128,11 +128,13 @@ standardised as (
             when creative_id is not null and date_day is not null
                 then max(breakdown_rank) over (partition by creative_id, date_day)
         end as creative_day_breakdown_rank,
+        -- date_day is a function of row_key; partitioning by it too lets a filter on the
+        -- day reach the raw table (incremental builds read only the changed days)
         row_number() over (
-            partition by row_key order by load_id desc, source_row_number desc
+            partition by row_key, date_day order by load_id desc, source_row_number desc
         ) as key_occurrence,
         first_value(source_row_number) over (
-            partition by row_key order by load_id desc, source_row_number desc
+            partition by row_key, date_day order by load_id desc, source_row_number desc
         ) as key_winning_row
     from ranked
 ),
