@@ -24,7 +24,7 @@
 
 {#- retired partitions stay as they were (macros/retention.sql) -#}
 {%- call keep_retired(source=none) %}
--- (the linter cannot place the loops' indents inside a call block)
+-- (the linter cannot place Jinja indents inside a call block)
 -- noqa: disable=LT02
 with scope as (
     select partitions.client_id, partitions.date_day
