@@ -182,7 +182,9 @@ def test_retired_days_stay_frozen_through_incremental_and_full_refresh(demo_ware
 
     # an incremental build after retention changes nothing (its tests, conservation
     # included, pass: run_dbt raises otherwise)
-    run_dbt(["build"], url)
+    # - with a lookback reaching back over the retired days, so the build is asked to
+    # rebuild them (as a seed or catalog change would)
+    run_dbt(["build", "--vars", "{lookback_days: 60}"], url)
     assert _snapshot(url, cutoff) == before
     # a full refresh neither deletes nor alters the retired days
     run_dbt(["build", "--full-refresh"], url)
