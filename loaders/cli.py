@@ -209,6 +209,7 @@ _add_access_commands()
 
 cli.add_command(cli_ops.run_cmd)
 cli.add_command(cli_ops.alerts_group)
+cli.add_command(cli_ops.retention_cmd)
 db.add_command(cli_ops.db_backup)
 db.add_command(cli_ops.db_restore)
 

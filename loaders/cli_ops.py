@@ -62,6 +62,43 @@ def alerts_test() -> None:
         raise AdwhError("a test message was not delivered")
 
 
+@click.command("retention")
+@click.option("--apply", "do_apply", is_flag=True, help="Delete (default: print what would go).")
+@click.option("--as-of", "as_of", help="Count the months back from this day (default: today, UTC).")
+def retention_cmd(do_apply: bool, as_of: str | None) -> None:
+    """Delete raw rows older than [retention] raw_months (default 13), per source and
+    client-day; the fact, quarantine and marts keep those days (frozen)."""
+    import datetime as dt
+
+    from loaders.core.ingestion_log import new_run_id
+    from loaders.ops import retention
+    from loaders.ops.lock import run_lock
+    from loaders.warehouse.database import database_url
+
+    url = database_url()
+    today = parse_day(as_of, "--as-of") or dt.datetime.now(dt.UTC).date()
+    with run_lock(url):
+        plan = retention.plan(url, today)
+        verb = "deleting" if do_apply else "would delete"
+        click.echo(
+            f"retention: raw rows before {plan.cutoff} ([retention] raw_months = "
+            f"{plan.raw_months}); {verb} {plan.rows:,} row(s)"
+        )
+        for sp in plan.sources:
+            click.echo(f"  {sp.source}: {sp.rows:,} row(s) of {len(sp.days):,} client-day(s)")
+            for client in sorted({c for c, _ in sp.days}):
+                days = sorted(d for c, d in sp.days if c == client)
+                rows = sum(n for (c, _), n in sp.days.items() if c == client)
+                click.echo(
+                    f"    {client}: {days[0]} to {days[-1]}, {len(days)} day(s), {rows:,} row(s)"
+                )
+        if not do_apply:
+            click.echo("dry run: nothing deleted (add --apply)")
+            return
+        total = retention.apply(url, plan, new_run_id(), click.echo)
+        click.echo(f"retention: {total:,} raw row(s) deleted; those days stay frozen in the marts")
+
+
 @click.command("backup")
 @click.argument("path", required=False, type=click.Path(dir_okay=False, path_type=Path))
 def db_backup(path: Path | None) -> None:

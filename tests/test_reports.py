@@ -219,3 +219,86 @@ def test_semantic_layer_agrees_with_the_weekly_mart(warehouse, tmp_path):
     for name, in_mart, expected in zip(("spend", "roas", "ctr"), mart, by_hand, strict=True):
         assert float(row[name]) == pytest.approx(float(in_mart), rel=1e-9)
         assert float(row[name]) == pytest.approx(expected, rel=1e-9)
+
+
+def _smtp_env(monkeypatch, smtp) -> None:
+    monkeypatch.setenv("ALERTS__EMAIL__SMTP_HOST", "127.0.0.1")
+    monkeypatch.setenv("ALERTS__EMAIL__SMTP_PORT", str(smtp.port))
+    monkeypatch.setenv("ALERTS__EMAIL__STARTTLS", "false")
+    monkeypatch.setenv("ALERTS__EMAIL__SENDER", "reports@example.test")
+    monkeypatch.setenv("ALERTS__CLIENTS__ACME__TO", '["cmo@acme.test", "buyer@acme.test"]')
+
+
+def _last_audit(url: str, command: str):
+    rows = query(
+        url,
+        "select outcome, args from adwh_ops.audit_log where command = %s "
+        "order by audit_id desc limit 1",
+        (command,),
+    )
+    return rows[0] if rows else None
+
+
+def test_send_mails_the_pdf_to_the_clients_recipients(warehouse, tmp_path, monkeypatch, capsys):
+    import io
+
+    from helpers.receivers import SmtpServer
+
+    with SmtpServer() as smtp:
+        _smtp_env(monkeypatch, smtp)
+        monkeypatch.setenv("ADWH_DATABASE_URL", warehouse)
+        out = tmp_path / "acme-week.pdf"
+        args = ["report", "weekly", "--client", "acme", "--as-of", "2026-03-08"]
+        assert cli.main([*args, "--out", str(out), "--send"]) == 0
+    assert "sent to cmo@acme.test, buyer@acme.test" in capsys.readouterr().out
+    assert len(smtp.messages) == 1
+    msg = smtp.messages[0]
+    assert sorted(msg["X-Envelope-To"].split(", ")) == ["buyer@acme.test", "cmo@acme.test"]
+    assert msg["From"] == "reports@example.test"
+    assert "Acme Outdoor Co." in msg["Subject"] and "2026-03-02 to 2026-03-08" in msg["Subject"]
+    pdfs = [p for p in msg.walk() if p.get_content_type() == "application/pdf"]
+    assert [p.get_filename() for p in pdfs] == ["acme-week.pdf"]
+    attached = pdfs[0].get_payload(decode=True)
+    assert attached == out.read_bytes()
+    text = "\n".join(p.extract_text() for p in PdfReader(io.BytesIO(attached)).pages)
+    text = text.replace("\x00", "")
+    assert "Acme Outdoor Co." in text and "525.00" in text
+    outcome, logged = _last_audit(warehouse, "report")
+    assert (
+        outcome == "ok" and logged.startswith("report weekly --client acme") and "--send" in logged
+    )
+    # without --send a report changes nothing and leaves no audit row (the daily report of
+    # test_daily_and_monthly_reports_read_their_marts ran through the CLI before this test)
+    assert query(
+        warehouse, "select count(*) from adwh_ops.audit_log where args not like '%%--send%%'"
+    ) == [(0,)]
+
+
+def test_a_failed_send_exits_non_zero_in_one_line_without_secrets(
+    warehouse, tmp_path, monkeypatch, capsys
+):
+    from helpers.receivers import SmtpServer
+
+    with SmtpServer(refuse_first=1) as smtp:
+        _smtp_env(monkeypatch, smtp)
+        monkeypatch.setenv("ADWH_DATABASE_URL", warehouse)
+        monkeypatch.setenv("ALERTS__EMAIL__PASSWORD", "smtp-pw-must-not-show")
+        out = tmp_path / "acme-week.pdf"
+        args = ["report", "weekly", "--client", "acme", "--as-of", "2026-03-08", "--send"]
+        assert cli.main([*args, "--out", str(out)]) == 1
+    assert smtp.refused == 1 and smtp.messages == []
+    captured = capsys.readouterr()
+    err = captured.err.strip().splitlines()
+    assert len(err) == 1, err
+    assert err[0].startswith("adwh: error: the report was written but not sent: email to ")
+    assert "451" in err[0]
+    assert "smtp-pw-must-not-show" not in captured.out + captured.err
+    assert out.exists()  # the PDF is kept for a later attempt
+    assert _last_audit(warehouse, "report")[0] == "failed"
+
+    # no recipients configured for the client: a configuration error, nothing rendered
+    monkeypatch.delenv("ALERTS__CLIENTS__ACME__TO")
+    other = tmp_path / "nobody.pdf"
+    assert cli.main([*args, "--out", str(other)]) == 2
+    assert "[alerts.clients.acme] to" in capsys.readouterr().err
+    assert not other.exists()

@@ -5,7 +5,8 @@
     macros/sources/), so a row dropped or duplicated anywhere downstream shows up here.
     After an incremental build only the days it rebuilt are compared (all clients and sources
     of those days: conservation_days(), pushed into each source's raw scan); everything after
-    a full build, under --full-refresh or with var full_scan_tests. -#}
+    a full build, under --full-refresh or with var full_scan_tests. Partitions retired by
+    `adwh retention` have no raw rows any more and are left out. -#}
 {%- set measures = conserved_measures() -%}
 
 with raw_totals as (
@@ -67,7 +68,13 @@ full outer join downstream
         and raw_totals.source = downstream.source
         and raw_totals.date_day is not distinct from downstream.date_day
 where
-    raw_totals.row_count is distinct from downstream.row_count
-    {%- for measure in measures %}
-        or raw_totals.{{ measure }} is distinct from downstream.{{ measure }}
-    {%- endfor %}
+    (
+        raw_totals.row_count is distinct from downstream.row_count
+        {%- for measure in measures %}
+            or raw_totals.{{ measure }} is distinct from downstream.{{ measure }}
+        {%- endfor %}
+    )
+    and {{ retired_filter(
+        'coalesce(raw_totals.client_id, downstream.client_id)',
+        'coalesce(raw_totals.source, downstream.source)',
+        'coalesce(raw_totals.date_day, downstream.date_day)') }}

@@ -64,15 +64,42 @@ def export_cmd(
 @click.option(
     "--out", type=click.Path(dir_okay=False, path_type=Path), help="Default CLIENT-KIND-END.FORMAT."
 )
-def report_cmd(kind: str, client: str, as_of: str | None, fmt: str, out: Path | None) -> None:
+@click.option(
+    "--send",
+    is_flag=True,
+    help="Mail the PDF via [alerts.email] to the client's [alerts.clients.<client>] to.",
+)
+@click.option("--to", "to", multiple=True, help="With --send: mail these addresses instead.")
+def report_cmd(
+    kind: str,
+    client: str,
+    as_of: str | None,
+    fmt: str,
+    out: Path | None,
+    send: bool,
+    to: tuple[str, ...],
+) -> None:
     """A client report (KPIs against the previous period, charts, top and underperforming
-    campaigns, data coverage) from the marts, as HTML or PDF."""
+    campaigns, data coverage) from the marts, as HTML or PDF; --send mails the PDF."""
     from loaders.consume.reports import render_report
+    from loaders.consume.reports.send import recipients, send_report
     from loaders.core.days import parse_day
+    from loaders.core.errors import AdwhError
     from loaders.warehouse.database import database_url
 
+    if send and fmt != "pdf":
+        raise click.BadParameter("--send mails the PDF: drop --format html", param_hint="--send")
+    if to and not send:
+        raise click.BadParameter("--to only goes with --send", param_hint="--to")
     day = parse_day(as_of, "--as-of")
+    addresses = recipients(client, to) if send else ()
     path, data = render_report(database_url(), kind, client, as_of=day, fmt=fmt, out=out)
     click.echo(
         f"{kind} report for {client}, {data.period_start} to {data.period_end}, written to {path}"
     )
+    if send:
+        try:
+            send_report(path, data, addresses)
+        except AdwhError as exc:
+            raise AdwhError(f"the report was written but not sent: {exc}") from None
+        click.echo(f"sent to {', '.join(addresses)}")

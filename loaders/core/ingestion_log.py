@@ -15,7 +15,8 @@ from loaders.core.errors import redact
 from loaders.warehouse.database import connect
 
 SCHEMA = "adwh_ops"
-STATUSES = ("loaded", "missing_file", "rejected", "failed", "pending", "skipped")
+# retired: `adwh retention` deleted the raw rows of that client-day (rows_loaded = rows deleted)
+STATUSES = ("loaded", "missing_file", "rejected", "failed", "pending", "skipped", "retired")
 
 DDL = f"""
 create schema if not exists {SCHEMA};

@@ -3,7 +3,7 @@
         materialized='incremental',
         incremental_strategy='append',
         on_schema_change='fail',
-        pre_hook="{{ incremental_begin(raw_state_sql(), raw_changed_partitions_sql(this, quarantine=true),
+        pre_hook="{{ incremental_begin(raw_state_sql(), without_retired(raw_changed_partitions_sql(this, quarantine=true)),
             ['client_id', 'source', 'date_day'], null_safe=true) }}",
         post_hook="{{ incremental_end(incremental_partition_columns()['dq_quarantine']) }}",
         indexes=table_indexes([{'columns': ['client_id', 'source', 'date_day']}, {'columns': ['rule']}]),
@@ -16,6 +16,8 @@
     NULL: rows without a known client or a readable date), found from raw load ids: it always
     reflects the current rules and the current raw data (docs/incremental.md). -#}
 
+{#- retired partitions stay as they were (macros/retention.sql) -#}
+{%- call keep_retired() %}
 select
     {{ surrogate_key(['priced.source', 'priced.source_file', 'priced.source_row_number',
                       'priced.load_id']) }} as quarantine_id,
@@ -52,3 +54,4 @@ from {{ ref('int_daily_performance__priced') }} as priced
 {% else %}
     where not priced.is_valid
 {% endif %}
+{% endcall %}

@@ -4,8 +4,8 @@
         incremental_strategy='append',
         on_schema_change='fail',
         pre_hook="{{ incremental_begin(log_position_state_sql('fact_daily_metrics'),
-            logged_changes_sql('fact_daily_metrics',
-                'select client_id, null, date_day from ' ~ this),
+            without_retired(logged_changes_sql('fact_daily_metrics',
+                'select client_id, null, date_day from ' ~ this), by_source=false),
             ['client_id', 'date_day']) }}",
         post_hook="{{ incremental_end(incremental_partition_columns()['mart_entity_country_daily']) }}",
         indexes=table_indexes([
@@ -22,6 +22,10 @@
     entity-day add up to ALL. Entity-days without any country are left out. Incremental by
     client-day: rebuilds the client-days fact_daily_metrics rebuilt (docs/incremental.md). -#}
 
+{#- retired partitions stay as they were (macros/retention.sql) -#}
+{%- call keep_retired(source=none) %}
+-- (the linter cannot place Jinja indents inside a call block)
+-- noqa: disable=LT02
 with scope as (
     select partitions.client_id, partitions.date_day
     from {{ ref('fact_daily_partitions') }} as partitions
@@ -215,3 +219,4 @@ select
     {{ ratio_columns('measured.') }},
     '{{ run_started_at.isoformat() }}'::timestamptz as dbt_updated_at
 from measured
+{% endcall %}

@@ -4,7 +4,8 @@
         incremental_strategy='append',
         on_schema_change='fail',
         pre_hook="{{ incremental_begin(log_position_state_sql('fact_daily_metrics'),
-            entity_changed_client_days_sql(this), ['client_id', 'date_day']) }}",
+            without_retired(entity_changed_client_days_sql(this), by_source=false),
+            ['client_id', 'date_day']) }}",
         post_hook="{{ incremental_end(incremental_partition_columns()['mart_entity_daily_metrics']) }}",
         indexes=table_indexes([
             {'columns': ['entity_type', 'entity_id', 'date_day']},
@@ -21,6 +22,10 @@
     client-days fact_daily_metrics rebuilt, and the days an entity's span gained or lost
     (docs/incremental.md). -#}
 
+{#- retired partitions stay as they were (macros/retention.sql) -#}
+{%- call keep_retired(source=none) %}
+-- (the linter cannot place Jinja indents inside a call block)
+-- noqa: disable=LT02
 with fact as (
     select fact_daily_metrics.*
     from {{ ref('fact_daily_metrics') }} as fact_daily_metrics
@@ -96,3 +101,4 @@ select
     {{ ratio_columns('filled.') }},
     '{{ run_started_at.isoformat() }}'::timestamptz as dbt_updated_at
 from filled
+{% endcall %}

@@ -42,6 +42,14 @@ class EmailSettings:
 
 
 @dataclass(frozen=True)
+class Attachment:
+    filename: str
+    content: bytes
+    maintype: str
+    subtype: str
+
+
+@dataclass(frozen=True)
 class AlertSettings:
     min_severity: str = "warning"
     email: EmailSettings | None = None
@@ -82,12 +90,21 @@ def load_settings(clients: list[str] | None = None) -> AlertSettings:
     return AlertSettings(severity, email, str(url) if url else None, recipients)
 
 
-def send_email(settings: EmailSettings, recipient: str, subject: str, body: str) -> None:
+def send_email(
+    settings: EmailSettings,
+    recipient: str,
+    subject: str,
+    body: str,
+    attachments: tuple[Attachment, ...] = (),
+) -> None:
+    """One message; `recipient` may list several addresses, comma-separated."""
     msg = EmailMessage()
     msg["From"] = settings.sender
     msg["To"] = recipient
     msg["Subject"] = subject
     msg.set_content(body)
+    for a in attachments:
+        msg.add_attachment(a.content, maintype=a.maintype, subtype=a.subtype, filename=a.filename)
     try:
         with smtplib.SMTP(settings.smtp_host, settings.smtp_port, timeout=settings.timeout) as s:
             s.ehlo()

@@ -3,6 +3,8 @@
     so it is never summed across ads or days. Frequency = impressions / reach of the ad-day.
     Valid ad-days only (the rows that reached the fact), with the fact's hierarchy keys. -#}
 
+{#- retired partitions stay as they were (macros/retention.sql) -#}
+{%- call keep_retired(source="'meta'") %}
 with ad_days as (
     select
         client_id,
@@ -30,3 +32,4 @@ select
     ad_days.*,
     {{ stored_ratio(safe_divide('ad_days.impressions', 'ad_days.reach')) }} as frequency
 from ad_days
+{% endcall %}

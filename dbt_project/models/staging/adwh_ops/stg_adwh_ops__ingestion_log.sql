@@ -1,4 +1,6 @@
-{#- The ingestion log, one row per load attempt, newest attempt per source/client/day marked. -#}
+{#- The ingestion log, one row per load attempt, newest attempt per source/client/day marked.
+    A `retired` row (adwh retention) is no attempt: it is never the newest, so data coverage
+    of a retired day stays as it was. -#}
 select
     log_rows.log_id,
     log_rows.run_id,
@@ -14,8 +16,10 @@ select
     log_rows.started_at,
     log_rows.finished_at,
     log_rows.duration_ms,
-    row_number() over (
-        partition by log_rows.source, log_rows.client_id, log_rows.report_date
+    log_rows.status != 'retired' and row_number() over (
+        partition by
+            log_rows.source, log_rows.client_id, log_rows.report_date,
+            log_rows.status = 'retired'
         order by log_rows.finished_at desc, log_rows.log_id desc
     ) = 1 as is_latest_attempt
 from {{ source_or_empty('adwh_ops', 'ingestion_log') }} as log_rows
