@@ -239,9 +239,9 @@ def test_a_meta_load_supersedes_an_upload_day_in_an_incremental_build(warehouse)
     run_dbt(["build", "--vars", '{"lookback_days": 0}'], url)
     logged = query(
         url,
-        """select client_id, source, date_day from marts.incremental_partition_log
+        """select client_id, source, date_day from intermediate.incremental_partition_log
            where model = 'fact_daily_metrics' and date_day is not null and invocation_id = (
-               select invocation_id from marts.incremental_partition_log
+               select invocation_id from intermediate.incremental_partition_log
                where model = 'fact_daily_metrics' order by log_id desc limit 1)""",
     )
     assert ("acme", "facebook", d1) in logged and ("acme", "meta", d1) in logged

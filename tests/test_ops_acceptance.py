@@ -34,23 +34,32 @@ def test_a_day_with_a_missing_file_and_a_failing_test(db_url, s3, bucket, monkey
     client = s3.client()
     surfside_env(monkeypatch, s3, bucket, PATTERN)
     monkeypatch.setenv("SCHEDULE__SURFSIDE__CLIENTS", '["acme", "globex"]')
-    # an earlier day, loaded, built, then edited by hand in the raw table: the incremental
-    # build does not see the edit, so the conservation test (error severity) fails from now on
-    client.put_object(
-        Bucket=bucket, Key=f"surfside/acme/media-report-{D0}.csv", Body=body(D0, "Z", 500)
-    )
-    assert cli.main(["load", "surfside", "--client", "acme", "--date", str(D0)]) == 0
-    assert cli.main(["build"]) == 0
-    query(db_url, "update raw_surfside.daily_performance set impressions = impressions + 1")
-    # day D: globex delivered, acme did not
-    client.put_object(
-        Bucket=bucket, Key=f"surfside/globex/media-report-{D}.csv", Body=body(D, "G", 4000)
-    )
-    missing = f"surfside/acme/media-report-{D}.csv"
-
     with SmtpServer() as smtp, WebhookReceiver() as hook, server() as vibe_api:
-        # Vibe, the other scheduled source, delivers its day normally
         use_env(monkeypatch, vibe_api)
+        # an earlier day of both scheduled sources, loaded, built, then edited by hand in the
+        # raw table: no new load id, so the incremental build does not rebuild it; the run's
+        # tests scan every partition (full_scan_tests), so the conservation test (error
+        # severity) fails from now on
+        monkeypatch.setenv("SCHEDULE__BUILD__FULL_SCAN_TESTS", "true")
+        # (initech, a client the run does not load)
+        client.put_object(
+            Bucket=bucket, Key=f"surfside/initech/media-report-{D0}.csv", Body=body(D0, "Z", 500)
+        )
+        assert cli.main(["load", "surfside", "--client", "initech", "--date", str(D0)]) == 0
+        # Vibe's raw tables exist before the first build (a source's first appearance rebuilds
+        # everything); the run re-reads this day, not D0
+        day_before = D - dt.timedelta(days=1)
+        vibe_api.data[(ADV, day_before)] = [row("V0", 100, 50)]
+        assert cli.main(["load", "vibe", "--client", "acme", "--date", str(day_before)]) == 0
+        assert cli.main(["build"]) == 0
+        query(db_url, "update raw_surfside.daily_performance set impressions = impressions + 1")
+        # day D: globex delivered, acme did not
+        client.put_object(
+            Bucket=bucket, Key=f"surfside/globex/media-report-{D}.csv", Body=body(D, "G", 4000)
+        )
+        missing = f"surfside/acme/media-report-{D}.csv"
+
+        # Vibe, the other scheduled source, delivers its day normally
         monkeypatch.setenv("SCHEDULE__VIBE__CLIENTS", '["acme"]')
         vibe_api.data[(ADV, D)] = [row("V1", 3000, 2000)]
         monkeypatch.setenv("ALERTS__EMAIL__SMTP_HOST", "127.0.0.1")

@@ -41,13 +41,14 @@ def test_dry_run_lists_due_loaders_and_skips_file_drop_sources(db_url, monkeypat
     monkeypatch.setenv("SCHEDULE__FACEBOOK__CLIENTS", '["acme"]')
     monkeypatch.setenv("SCHEDULE__MIXPANEL__CLIENTS", '["globex"]')
     monkeypatch.setenv("SCHEDULE__BUILD__SELECT", "tag:daily")
+    monkeypatch.setenv("SCHEDULE__BUILD__FULL_SCAN_TESTS", "true")
     assert cli.main(["run", "--dry-run"]) == 0
     out = capsys.readouterr().out
     assert "would run: adwh load surfside --client acme --client globex" in out
     assert "not due:   load facebook  (not a client+day loader" in out
     # not a spend source (no registry line), but a client+day loader: scheduled too
     assert "would run: adwh load mixpanel --client globex" in out
-    assert "would run: dbt build --select tag:daily" in out
+    assert "would run: dbt build --select tag:daily --vars {full_scan_tests: true}" in out
     # a dry run changes nothing: no run recorded, no audit row
     assert query(
         db_url, "select to_regclass('adwh_ops.runs'), to_regclass('adwh_ops.audit_log')"

@@ -198,9 +198,9 @@ def rebuilt(url: str, model: str = "fact_daily_metrics") -> set[tuple]:
     return set(
         query(
             url,
-            """select client_id, source, date_day from marts.incremental_partition_log
+            """select client_id, source, date_day from intermediate.incremental_partition_log
                where model = %s and date_day is not null and invocation_id = (
-                   select invocation_id from marts.incremental_partition_log
+                   select invocation_id from intermediate.incremental_partition_log
                    where model = %s order by log_id desc limit 1)""",
             (model, model),
         )

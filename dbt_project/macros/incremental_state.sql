@@ -1,6 +1,7 @@
 {#-
   State of the incremental models (docs/incremental.md, DECISIONLOG.md "Incremental builds
-  from load-id watermarks"). Two small tables in the marts schema, written by the models'
+  from load-id watermarks"). Two small tables in the intermediate schema (bookkeeping, not marts: nothing
+  people read, so access control keeps them closed to analysts and clients), written by the models'
   own hooks inside each model's transaction, so a failed model leaves its state untouched:
 
     incremental_state          per model: the newest raw load id it has seen per raw table
@@ -16,12 +17,13 @@
 
 {% macro incremental_state_relation() -%}
     {{ return(api.Relation.create(database=target.database,
-        schema=generate_schema_name('marts', none), identifier='incremental_state', type='table')) }}
+        schema=generate_schema_name('intermediate', none), identifier='incremental_state',
+        type='table')) }}
 {%- endmacro %}
 
 {% macro incremental_log_relation() -%}
     {{ return(api.Relation.create(database=target.database,
-        schema=generate_schema_name('marts', none), identifier='incremental_partition_log',
+        schema=generate_schema_name('intermediate', none), identifier='incremental_partition_log',
         type='table')) }}
 {%- endmacro %}
 

@@ -21,8 +21,8 @@ class DbtOutcome:
     results: list[dict] = field(default_factory=list)
 
 
-def build(url: str, select: str, verbose: bool) -> DbtOutcome:
-    args = ["build", *(["--select", select] if select else []), *_quiet(verbose)]
+def build(url: str, select: str, verbose: bool, extra: list[str] | None = None) -> DbtOutcome:
+    args = ["build", *(["--select", select] if select else []), *(extra or []), *_quiet(verbose)]
     outcome = _invoke("dbt build", args, url, "run_results.json")
     counts: dict[str, int] = {}
     for r in outcome.results:

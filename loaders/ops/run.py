@@ -87,7 +87,8 @@ def _dry_run(decisions: list[schedule.Decision], opts: Options, echo) -> int:
         else:
             echo(f"not due:   load {d.entry.source}  ({d.reason})")
     select = schedule.build_select()
-    echo(f"would run: dbt build{f' --select {select}' if select else ''}")
+    build = ["dbt build", *(["--select", select] if select else []), *schedule.build_vars()]
+    echo(f"would run: {' '.join(build)}")
     echo("would run: dbt source freshness")
     echo("would run: deliver alerts")
     return 0
@@ -114,7 +115,7 @@ def _run_locked(url: str, decisions, opts: Options, echo) -> int:
             continue
         done(_load_step(d.entry, opts))
 
-    build = dbt_steps.build(url, schedule.build_select(), opts.verbose)
+    build = dbt_steps.build(url, schedule.build_select(), opts.verbose, schedule.build_vars())
     done(build.step)
     fresh = dbt_steps.freshness(url, opts.verbose)
     done(fresh.step)

@@ -63,6 +63,14 @@ def build_select() -> str:
     return str(config.get("schedule.build.select", "") or "").strip()
 
 
+def build_vars() -> list[str]:
+    """`[schedule.build] full_scan_tests = true`: the run's tests scan every partition, not
+    only those the build changed (a weekly cron line with SCHEDULE__BUILD__FULL_SCAN_TESTS)."""
+    if config.get_bool("schedule.build.full_scan_tests", False):
+        return ["--vars", "{full_scan_tests: true}"]
+    return []
+
+
 def decide(
     entry: Entry,
     now: dt.datetime,
