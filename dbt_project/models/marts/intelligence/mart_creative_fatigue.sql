@@ -41,12 +41,12 @@ with creative_days as (
         clicks,
         {{ safe_divide('clicks', 'impressions') }} as day_ctr,
         {{ intel_in_scope('entity_days') }} as is_in_scope
-    from {{ ref('mart_entity_daily_metrics') }} as entity_days
+    from {{ ref('mart_entity_daily_metrics') }} as entity_days  -- noqa: AL05
     where
         entity_type = 'creative'
         and is_active
         and impressions > 0
-        {{ intel_scope_filter('entity_days', 13) }}
+        {{ intel_scope_filter('entity_days', 13) }}  -- noqa: LT02
 ),
 
 {%- if is_incremental() %}

@@ -39,10 +39,10 @@ with daily as (
         case when is_active then {{ safe_divide('clicks', 'impressions') }} end as value_ctr,
         case when is_active then {{ safe_divide('spend', 'conversions') }} end as value_cpa,
         case when is_active then {{ safe_divide('conversion_revenue', 'spend') }} end as value_roas
-    from {{ ref('mart_entity_daily_metrics') }} as entity_days
+    from {{ ref('mart_entity_daily_metrics') }} as entity_days  -- noqa: AL05
     where
         entity_type in ('client', 'campaign', 'creative')
-        {{ intel_scope_filter('entity_days', window) }}
+        {{ intel_scope_filter('entity_days', window) }}  -- noqa: LT02
 ),
 
 windowed as (
