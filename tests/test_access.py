@@ -67,7 +67,7 @@ def all_marts(admin: str) -> list[str]:
 
 @pytest.fixture(scope="module")
 def warehouse(server_url):
-    with fresh_database(server_url, "acc") as url, pytest.MonkeyPatch.context() as mp:
+    with fresh_database(server_url) as url, pytest.MonkeyPatch.context() as mp:
         mp.setenv("ADWH_DATABASE_URL", url)
         mp.setenv("ACCESS__CONNECT_AS_ROLES", "true")
         mp.setenv("ACME_PW", ACME_PASSWORD)

@@ -164,7 +164,7 @@ def test_summary_lists_at_most_the_limit_and_counts_every_rejection(db_url, tmp_
 
 @pytest.mark.slow
 def test_summary_says_what_staging_says_after_a_dbt_build(server_url, tmp_path):
-    with fresh_database(server_url, "bsum") as url:
+    with fresh_database(server_url) as url:
         results = load_every_kind(url, tmp_path)
         run_dbt(
             [

@@ -106,7 +106,7 @@ def warehouse(server_url, tmp_path_factory):
     ]:
         (folder / f"{name}.csv").write_text(text)
         files[name] = str(folder / f"{name}.csv")
-    with fresh_database(server_url, "bidder") as url:
+    with fresh_database(server_url) as url:
         # an existing warehouse: the staging views were built before any bidder load, on the
         # empty stand-ins of source_or_empty; the import summary does not need them (no dbt
         # at load time), and the build after the loads makes them read raw_bidder

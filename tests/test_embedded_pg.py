@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import socket
 import time
 
 import psutil
@@ -17,6 +18,13 @@ from loaders.warehouse.embedded_pg import EmbeddedPostgres
 def home(tmp_path, monkeypatch):
     monkeypatch.setenv("ADWH_HOME", str(tmp_path))
     monkeypatch.delenv("ADWH_DATABASE_URL", raising=False)
+    # a port of its own (free now, from the kernel), not the default one other test
+    # processes may be starting servers on at the same moment
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    (tmp_path / "pg").mkdir()
+    (tmp_path / "pg" / "port").write_text(f"{port}\n")
     return tmp_path
 
 
@@ -100,7 +108,7 @@ def test_external_url_means_no_embedded_server(home, server_url, monkeypatch, ca
     assert "ADWH_DATABASE_URL is set" in capsys.readouterr().out
     assert cli.main(["db", "url", "--hide-password"]) == 0
     assert capsys.readouterr().out.strip().endswith("/postgres")
-    assert not (home / "pg").exists()
+    assert sorted(p.name for p in (home / "pg").iterdir()) == ["port"]  # no cluster made
 
 
 def test_bad_external_url_is_a_clear_configuration_error(home, monkeypatch, capsys):
@@ -143,8 +151,6 @@ def test_port_is_kept_after_the_postmaster_is_killed(home):
 
 
 def test_port_moves_loudly_only_when_another_program_holds_it(home, caplog, monkeypatch):
-    import socket
-
     from loaders.warehouse import pg_process
 
     server = EmbeddedPostgres(home)
@@ -154,6 +160,8 @@ def test_port_moves_loudly_only_when_another_program_holds_it(home, caplog, monk
     monkeypatch.setattr(pg_process, "RECLAIM_SECONDS", 1.0)
     monkeypatch.setattr(pg_process.wait_for_port, "__defaults__", (1.0,))
     squatter = socket.socket()
+    # the stopped server's closed connections may sit in TIME_WAIT on its port
+    squatter.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
     squatter.bind(("127.0.0.1", port))
     squatter.listen()
     try:

@@ -95,7 +95,7 @@ def _surfside_day(url: str, s3) -> None:
 
 @pytest.fixture(scope="module")
 def warehouse(server_url, s3):
-    with fresh_database(server_url, "fb") as url:
+    with fresh_database(server_url) as url:
         # a warehouse in use (Surfside loaded and built) gets its first Facebook upload
         _surfside_day(url, s3)
         run_dbt(["build"], url)
@@ -296,7 +296,7 @@ def test_a_row_missing_its_campaign_name_is_quarantined_not_lost(server_url, tmp
 
     path = tmp_path / "missing_campaign.csv"
     path.write_text(MISSING_CAMPAIGN)
-    with fresh_database(server_url, "fbmiss") as url:
+    with fresh_database(server_url) as url:
         [result] = facebook.load(url, "acme", [path], echo=lambda _: None)
         assert result.status == "loaded"
         run_dbt(

@@ -76,7 +76,7 @@ def history(server_url, s3):
         aws_access_key_id=LOCAL_KEY_ID,
         aws_secret_access_key=LOCAL_SECRET,
     )
-    with fresh_database(server_url, "incr") as url:
+    with fresh_database(server_url) as url:
         # in chunks: one load of more than 127 files overflows the int8 dictionary indices
         # of loaders.core.pipeline.constant() once dlt unifies the files' dictionaries
         for i in range(0, len(DAYS), 60):

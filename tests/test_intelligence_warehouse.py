@@ -79,7 +79,7 @@ def warehouse(server_url, s3):
             Body=body(day, day_rows(day)),
         )
     cfg = local_settings(s3, bucket)
-    with fresh_database(server_url, "intel") as url:
+    with fresh_database(server_url) as url:
         surfside.load(url, ["acme"], DAYS[:30], settings=cfg, echo=lambda _: None)
         run_dbt(["build"], url)
         yield {"url": url, "s3": client, "bucket": bucket, "settings": cfg}

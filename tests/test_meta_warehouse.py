@@ -51,7 +51,7 @@ def quiet(_line: str) -> None:
 
 @pytest.fixture(scope="module")
 def warehouse(server_url):
-    with server() as stub, fresh_database(server_url, "metawh") as url:
+    with server() as stub, fresh_database(server_url) as url:
         stub.data.update({(ACCOUNT, d): ads(d) for d in DAYS})
         cfg = settings(stub)
         outcome = meta.load(url, ["acme"], DAYS, cfg, today=TODAY, echo=quiet)

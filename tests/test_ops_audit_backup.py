@@ -103,7 +103,7 @@ def test_backup_restores_into_a_fresh_warehouse_with_the_same_totals(
     dump = tmp_path / "wh.dump"
     assert cli.main(["db", "backup", str(dump)]) == 0
     assert dump.stat().st_mode & 0o077 == 0  # the dump holds every client's data
-    with fresh_database(server_url, "restore") as target:
+    with fresh_database(server_url) as target:
         monkeypatch.setenv("ADWH_DATABASE_URL", target)
         assert cli.main(["db", "restore", str(dump)]) == 0
         assert query(target, TOTALS) == query(db_url, TOTALS)

@@ -80,7 +80,7 @@ def sync(url, cfg, *args, **kwargs):
 
 @pytest.fixture
 def partner_env(server_url):
-    with fresh_database(server_url, "partner") as src, fresh_database(server_url, "pwh") as wh:
+    with fresh_database(server_url) as src, fresh_database(server_url) as wh:
         imps, vids = make_rows()
         fill(src, imps, vids)
         yield {"src": src, "wh": wh, "imps": imps, "vids": vids, "cfg": settings_for(src)}
@@ -224,7 +224,7 @@ def test_unreachable_warehouse_is_one_line_without_the_password(server_url):
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         free = s.getsockname()[1]  # nothing listens there once closed
-    with fresh_database(server_url, "pwh") as wh:
+    with fresh_database(server_url) as wh:
         cfg = settings_for(f"postgresql://partner:Sup3r-s3cret@127.0.0.1:{free}/dw", max_attempts=2)
         with pytest.raises(AdwhError) as failure:
             sync(wh, cfg)
@@ -242,7 +242,7 @@ def test_cli_unreachable_exit_code_and_message(server_url, monkeypatch, capsys):
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         free = s.getsockname()[1]
-    with fresh_database(server_url, "pwh") as wh:
+    with fresh_database(server_url) as wh:
         monkeypatch.setenv("ADWH_DATABASE_URL", wh)
         monkeypatch.setenv(
             "SOURCES__PARTNER__CREDENTIALS", f"postgresql://u:An0ther-pw@127.0.0.1:{free}/dw"

@@ -78,7 +78,7 @@ from marts.fact_daily_metrics where source = 'partner' group by 1, 2 order by 1,
 
 @pytest.fixture(scope="module")
 def warehouse(server_url):
-    with fresh_database(server_url, "psrc") as src, fresh_database(server_url, "pdwh") as url:
+    with fresh_database(server_url) as url, fresh_database(server_url) as src:
         imps, vids = partner_rows()
         partner_demo.create_tables(src)
         partner_demo.insert_media_buys(src, BUYS)

@@ -58,7 +58,7 @@ def warehouse(server_url, s3):
         key = f"surfside/acme/media-report-{day}.csv"
         client.put_object(Bucket=bucket, Key=key, Body=csv_body(day, rows))
     cfg = local_settings(s3, bucket)
-    with fresh_database(server_url, "rep") as url:
+    with fresh_database(server_url) as url:
         days = sorted([*DELIVERIES, NO_FILE])
         surfside.load(url, ["acme"], days, settings=cfg, echo=lambda _: None)
         run_dbt(["build"], url)

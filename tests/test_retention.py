@@ -148,7 +148,7 @@ def _raw_rows(url: str) -> int:
 def demo_warehouse(server_url):
     from loaders.demo import runner
 
-    with fresh_database(server_url, "ret") as url, pytest.MonkeyPatch.context() as mp:
+    with fresh_database(server_url) as url, pytest.MonkeyPatch.context() as mp:
         mp.setenv("ADWH_DATABASE_URL", url)
         mp.setenv("RETENTION__RAW_MONTHS", "1")
         runner.run(days=35, echo=lambda _: None, allow_external=True)

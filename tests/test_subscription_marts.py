@@ -116,7 +116,7 @@ def wh(server_url):
     with (
         mixpanel_server(duplicate_every=4) as mp,
         meta_server() as ms,
-        fresh_database(server_url, "subs") as url,
+        fresh_database(server_url) as url,
     ):
         mp.events[PROJECT] = cohort()
         ms.data.update({(ACCOUNT, D[n]): meta_ads(D[n]) for n in (10, 14)})

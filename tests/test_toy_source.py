@@ -136,7 +136,7 @@ def toy_warehouse(toy_project, server_url, tmp_path_factory):
     monkeypatch.setenv("ADWH_PROJECT_DIR", str(toy_project))
     monkeypatch.setenv("DBT_TARGET_PATH", str(tmp_path_factory.mktemp("toy-target")))
     try:
-        with fresh_database(server_url, "toy") as url:
+        with fresh_database(server_url) as url:
             query(
                 url,
                 """

@@ -44,7 +44,7 @@ DATA = {
 
 @pytest.fixture(scope="module")
 def warehouse(server_url):
-    with server() as stub, fresh_database(server_url, "vibewh") as url:
+    with server() as stub, fresh_database(server_url) as url:
         stub.data.update(DATA)
         cfg = settings(stub)
         outcome = vibe.load(url, ["acme", "initech"], [D1, D2], cfg, echo=lambda _: None)

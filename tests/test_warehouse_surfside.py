@@ -94,7 +94,7 @@ def warehouse(server_url, s3):
             Bucket=bucket, Key=f"surfside/{client_id}/media-report-{day}.csv", Body=csv_body(rows)
         )
     cfg = local_settings(s3, bucket)
-    with fresh_database(server_url, "wh") as url:
+    with fresh_database(server_url) as url:
         for client_id in ("acme", "globex", "zzz"):
             days = sorted(d for c, d in DELIVERIES if c == client_id)
             if client_id == "acme":
@@ -327,7 +327,7 @@ def test_build_on_an_empty_warehouse_succeeds_then_takes_a_first_load(server_url
     """No source ever loaded: staging reads typed empty stand-ins, marts are empty. The next
     build, after a first load, must not trip over column types (incremental facts fail on a
     schema change)."""
-    with fresh_database(server_url, "empty") as url:
+    with fresh_database(server_url) as url:
         run_dbt(["build"], url)
         assert query(url, "select count(*) from marts.fact_daily_metrics") == [(0,)]
         assert query(url, "select count(*) from marts.dim_clients") == [(4,)]

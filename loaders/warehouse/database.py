@@ -84,19 +84,21 @@ def with_database(url: str, database: str) -> str:
 
 
 @contextlib.contextmanager
-def scratch_database(url: str, prefix: str = "scratch") -> Iterator[str]:
+def scratch_database(url: str, prefix: str = "scratch", name: str | None = None) -> Iterator[str]:
     """A new empty database on the server of `url`, dropped (even if in use) afterwards.
 
-    For tests and benchmarks; the role needs CREATEDB.
+    Named `adwh_<prefix>_<random>`, or `name` (a database of that name left behind is dropped
+    first). For tests and benchmarks; the role needs CREATEDB.
     """
     import psycopg2
 
-    name = f"adwh_{prefix}_{uuid.uuid4().hex[:10]}"
+    name = name or f"adwh_{prefix}_{uuid.uuid4().hex[:10]}"
     admin_url = with_database(url, "postgres")
     admin = psycopg2.connect(admin_url)
     admin.autocommit = True
     try:
         with admin.cursor() as cur:
+            cur.execute(f'drop database if exists "{name}" with (force)')
             cur.execute(f'create database "{name}"')
         try:
             yield with_database(url, name)
