@@ -319,9 +319,8 @@ def load_predictions(file: Path) -> None:
     """Load model predictions (CSV or JSON lines) into raw_predictions; a file with a bad row
     is refused whole, naming its row and column."""
     from loaders.sources import predictions
-    from loaders.warehouse.database import database_url
 
-    predictions.load(database_url(), file, echo=click.echo)
+    predictions.load(loader_url(), file, echo=click.echo)
 
 
 def _deprecated(old: str, new: str) -> None:
