@@ -93,6 +93,18 @@ def _raise_on_problem(outcome) -> None:
         raise AdwhError(problem)
 
 
+def _load_api_days(source, clients, date, first, last, strict, summary: str, **options) -> None:
+    """An API source's client x day load: the days asked for (a single day re-fetches its
+    restatement window, `refetch`), as the loader role, refused whole on an unknown client."""
+    days = resolve_days(date, first, last)
+    _check_clients(clients, strict)
+    outcome = source.load(
+        loader_url(), list(clients), days, refetch=not (first or last), echo=click.echo, **options
+    )
+    _raise_on_problem(outcome)
+    click.echo(summary.format(days=len(outcome.results), outcome=outcome))
+
+
 @load.command("surfside")
 @_client_days("One day, YYYY-MM-DD (default: yesterday, UTC).")
 def load_surfside(
@@ -153,20 +165,18 @@ def load_vibe(
     """Load Vibe CTV reports (asynchronous API, 15 report creations per hour per key)."""
     from loaders.sources import vibe
 
-    days = resolve_days(date, first, last)
-    _check_clients(clients, strict)
-    outcome = vibe.load(
-        loader_url(),
-        list(clients),
-        days,
-        refetch=not (first or last),
+    _load_api_days(
+        vibe,
+        clients,
+        date,
+        first,
+        last,
+        strict,
+        "all {days} day(s) loaded or up to date",
         force=force,
         max_wait=max_wait,
         poll_timeout=poll_timeout,
-        echo=click.echo,
     )
-    _raise_on_problem(outcome)
-    click.echo(f"all {len(outcome.results)} day(s) loaded or up to date")
 
 
 @load.command("meta")
@@ -190,19 +200,17 @@ def load_meta(
     """Load Meta ad insights (Marketing API async jobs: ad x day, and ad x day x country)."""
     from loaders.sources import meta
 
-    days = resolve_days(date, first, last)
-    _check_clients(clients, strict)
-    outcome = meta.load(
-        loader_url(),
-        list(clients),
-        days,
-        refetch=not (first or last),
+    _load_api_days(
+        meta,
+        clients,
+        date,
+        first,
+        last,
+        strict,
+        "all {days} day(s) loaded",
         max_wait=max_wait,
         poll_timeout=poll_timeout,
-        echo=click.echo,
     )
-    _raise_on_problem(outcome)
-    click.echo(f"all {len(outcome.results)} day(s) loaded")
 
 
 @load.command("mixpanel")
@@ -226,20 +234,17 @@ def load_mixpanel(
 ) -> None:
     """Load subscription events (Mixpanel Raw Event Export: trials, purchases, refunds)."""
     from loaders.sources import mixpanel
-    from loaders.warehouse.database import database_url
 
-    days = resolve_days(date, first, last)
-    _check_clients(clients, strict)
-    outcome = mixpanel.load(
-        database_url(),
-        list(clients),
-        days,
-        refetch=not (first or last),
+    _load_api_days(
+        mixpanel,
+        clients,
+        date,
+        first,
+        last,
+        strict,
+        "all {days} day(s) loaded ({outcome.queries} export queries)",
         max_wait=max_wait,
-        echo=click.echo,
     )
-    _raise_on_problem(outcome)
-    click.echo(f"all {len(outcome.results)} day(s) loaded ({outcome.queries} export queries)")
 
 
 @load.command("bidder")
@@ -314,9 +319,8 @@ def load_predictions(file: Path) -> None:
     """Load model predictions (CSV or JSON lines) into raw_predictions; a file with a bad row
     is refused whole, naming its row and column."""
     from loaders.sources import predictions
-    from loaders.warehouse.database import database_url
 
-    predictions.load(database_url(), file, echo=click.echo)
+    predictions.load(loader_url(), file, echo=click.echo)
 
 
 def _deprecated(old: str, new: str) -> None:

@@ -215,3 +215,27 @@ def test_cli_reads_the_dlt_config_and_exits_non_zero_on_a_rejected_account(
     assert code != 0
     assert "Mixpanel rejected the service account for client acme" in bad.err
     assert "not-the-secret" not in bad.out + bad.err and SECRET not in ok.out + ok.err
+
+
+def test_a_missing_or_malformed_client_setting_is_named_with_where_it_belongs(monkeypatch):
+    from loaders.core.errors import ConfigError
+    from loaders.sources.mixpanel.settings import load_settings
+
+    prefix = "SOURCES__MIXPANEL__CLIENTS__ACME__"
+    monkeypatch.setenv(prefix + "PROJECT_ID", "4242")
+    monkeypatch.setenv(prefix + "USERNAME", "svc.acme")
+    monkeypatch.delenv(prefix + "SECRET", raising=False)
+    with pytest.raises(ConfigError) as missing:
+        load_settings(["acme"])
+    assert str(missing.value) == (
+        "sources.mixpanel.clients.acme.secret is not set "
+        "(.dlt/secrets.toml or SOURCES__MIXPANEL__CLIENTS__ACME__SECRET)"
+    )
+    monkeypatch.setenv(prefix + "SECRET", "s3cr3t-value")
+    monkeypatch.setenv(prefix + "PROJECT_ID", "42x")
+    with pytest.raises(ConfigError, match=r"clients\.acme\.project_id must be a number"):
+        load_settings(["acme"])
+    monkeypatch.setenv(prefix + "PROJECT_ID", "4242")
+    monkeypatch.setenv("SOURCES__MIXPANEL__LOOKBACK_DAYS", "3")
+    loaded = load_settings(["acme"])
+    assert (loaded.client("acme").project_id, loaded.lookback_days) == (4242, 3)

@@ -8,7 +8,8 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
-from loaders.core.errors import ConfigError, register_secret
+from loaders.core.errors import ConfigError
+from loaders.core.source_config import SourceSection
 
 DEFAULT_BASE_URL = "https://data.mixpanel.com"
 # role -> the client's event name (RevenueCat's own defaults differ; docs/sources/mixpanel.md)
@@ -66,64 +67,34 @@ class MixpanelSettings:
             ) from None
 
 
-def _env_name(path: str) -> str:
-    return path.upper().replace(".", "__")
-
-
-def _names(get, section: str, defaults: dict[str, str]) -> dict[str, str]:
+def _names(section: SourceSection, group: str, defaults: dict[str, str]) -> dict[str, str]:
     out = {}
     for role, default in defaults.items():
-        value = get(f"{section}.{role}", default)
+        value = section.get(f"{group}.{role}", default)
         if not isinstance(value, str) or not value.strip():
-            raise ConfigError(f"sources.mixpanel.{section}.{role} must be a non-empty name")
+            raise ConfigError(f"sources.mixpanel.{group}.{role} must be a non-empty name")
         out[role] = value.strip()
     return out
 
 
 def load_settings(client_ids: Iterable[str]) -> MixpanelSettings:
-    import dlt
-
-    def get(name: str, default=None, secret: bool = False):
-        value = (dlt.secrets if secret else dlt.config).get(f"sources.mixpanel.{name}")
-        return default if value in (None, "") else value
-
+    section = SourceSection("mixpanel")
     clients: dict[str, MixpanelClient] = {}
     for client_id in client_ids:
-        section = f"clients.{client_id}"
-        values = {}
-        for name, secret, where in (
-            ("project_id", False, ".dlt/config.toml"),
-            ("username", True, ".dlt/secrets.toml"),
-            ("secret", True, ".dlt/secrets.toml"),
-        ):
-            value = get(f"{section}.{name}", secret=secret)
-            if value is None:
-                value = get(f"{section}.{name}", secret=not secret)
-            if value in (None, ""):
-                path = f"sources.mixpanel.{section}.{name}"
-                raise ConfigError(f"{path} is not set ({where} or {_env_name(path)})")
-            values[name] = str(value).strip()
-        register_secret(values["secret"])
-        if not values["project_id"].isdigit():
+        values = section.client_values(
+            client_id, {"project_id": False, "username": True, "secret": True}
+        )
+        project_id = values["project_id"].strip()
+        if not project_id.isdigit():
             raise ConfigError(
-                f"sources.mixpanel.{section}.project_id must be a number "
-                f"(found {values['project_id']!r})"
+                f"sources.mixpanel.clients.{client_id}.project_id must be a number "
+                f"(found {project_id!r})"
             )
         clients[client_id] = MixpanelClient(
-            client_id, int(values["project_id"]), values["username"], values["secret"]
+            client_id, int(project_id), values["username"].strip(), values["secret"].strip()
         )
 
     defaults = MixpanelSettings(clients={})
-
-    def number(name: str) -> float:
-        value = get(name, getattr(defaults, name))
-        try:
-            return float(value)
-        except (TypeError, ValueError):
-            raise ConfigError(
-                f"sources.mixpanel.{name} must be a number (found {value!r})"
-            ) from None
-
     floats = ("retry_backoff", "retry_max_backoff", "throttle_backoff", "request_timeout")
     ints = (
         "lookback_days",
@@ -135,12 +106,12 @@ def load_settings(client_ids: Iterable[str]) -> MixpanelSettings:
     )
     settings = MixpanelSettings(
         clients=clients,
-        base_url=str(get("base_url", DEFAULT_BASE_URL)).rstrip("/"),
-        project_timezone=str(get("project_timezone", "UTC")),
-        events=_names(get, "events", DEFAULT_EVENTS),
-        properties=_names(get, "properties", DEFAULT_PROPERTIES),
-        **{name: number(name) for name in floats},
-        **{name: int(number(name)) for name in ints},
+        base_url=str(section.get("base_url", DEFAULT_BASE_URL)).rstrip("/"),
+        project_timezone=str(section.get("project_timezone", "UTC")),
+        events=_names(section, "events", DEFAULT_EVENTS),
+        properties=_names(section, "properties", DEFAULT_PROPERTIES),
+        **section.numbers(defaults, floats),
+        **section.numbers(defaults, ints, whole=True),
     )
     validate(settings)
     return settings
