@@ -24,19 +24,16 @@ from loaders.warehouse.dbt_runner import run_dbt
 BUILD_TIME_COLUMNS = {"dbt_updated_at", "fact_updated_at"}
 # the incremental machinery's own bookkeeping (docs/incremental.md), not data
 BOOKKEEPING = {"incremental_state", "incremental_partition_log"}
-# KNOWN GAP (issue 14 stays open for it): marts merged after retention are not frozen yet -
-# the subscription marts re-read the Meta spend of retired days, the intelligence marts
-# recompute their windows over them.
-NOT_YET_FROZEN = {
-    "mart_subscription_entity_daily",
-    "mart_subscription_entity_country_daily",
-    "mart_metric_anomalies",
-    "mart_creative_fatigue",
-    "mart_pacing",
-    "mart_prediction_accuracy",
-    "mart_prediction_model_accuracy",
-    "mart_alerts",
-    "mart_daily_client_report",
+# marts fed by one source keep frozen the days that source's partition was retired (their
+# other days are rebuilt as usual, e.g. a subscription day with Mixpanel events but no Meta rows)
+FROZEN_BY = {
+    "mart_subscription_entity_daily": "meta",
+    "mart_subscription_entity_country_daily": "meta",
+}
+# the intelligence marts read only (frozen) marts: a full refresh recomputes their retired
+# days to the same values, with a new build time
+RECOMPUTED_FROM_MARTS = {
+    p.stem for p in (REPO / "dbt_project" / "models" / "marts" / "intelligence").glob("*.sql")
 }
 
 
@@ -95,23 +92,30 @@ def _tables(url: str) -> dict[str, list[str]]:
     return out
 
 
-def _snapshot(url: str, cutoff: dt.date) -> dict[str, tuple[list[str], list[str]]]:
-    """Per marts table: (its rows of retired days with every column, all its rows without the
-    build-time columns), each row as text, sorted."""
+def _snapshot(url: str, retired: set[tuple[str, str, dt.date]]) -> dict[str, tuple[list, list]]:
+    """Per marts table: (its rows of retired client-days with every column, all its rows
+    without the build-time columns), each row as text, sorted."""
     out = {}
     for table, columns in _tables(url).items():
-        if table in BOOKKEEPING or table in NOT_YET_FROZEN:
+        if table in BOOKKEEPING:
             continue
         kept = ", ".join(f'"{c}"' for c in columns if c not in BUILD_TIME_COLUMNS)
         every = [r[0] for r in query(url, f"select ({kept})::text from marts.{table} order by 1")]
         old = []
+        row = f"({kept})::text" if table in RECOMPUTED_FROM_MARTS else "t::text"
         if "date_day" in columns:
+            days = sorted({(c, d) for s, c, d in retired if FROZEN_BY.get(table, s) == s})
+            where = "date_day = any(%s::date[])"
+            params: tuple = ([d for _, d in days],)
+            if "client_id" in columns:
+                where = "(client_id, date_day) in (select * from unnest(%s::text[], %s::date[]))"
+                params = ([c for c, _ in days], [d for _, d in days])
             old = [
                 r[0]
                 for r in query(
                     url,
-                    f"select t::text from marts.{table} as t where date_day < %s order by 1",
-                    (cutoff,),
+                    f"select {row} from marts.{table} as t where {where} order by 1",
+                    params,
                 )
             ]
         out[table] = (old, every)
@@ -165,9 +169,10 @@ def test_retired_days_stay_frozen_through_incremental_and_full_refresh(demo_ware
     young = {k: n for k, n in staged.items() if k[2] >= cutoff}
     assert {k[0] for k in old} == {s.name for s in sources()}, "every source has old days"
     raw_before = _raw_rows(url)
-    before = _snapshot(url, cutoff)
+    before = _snapshot(url, set(old))
     assert before["fact_daily_metrics"][0] and before["dq_quarantine"][0]
     assert before["mart_entity_daily_metrics"][0] and before["mart_data_coverage"][0]
+    assert before["mart_subscription_entity_daily"][0] and before["mart_metric_anomalies"][1]
 
     # dry run: says what would go, deletes nothing, leaves no audit row
     capsys.readouterr()
@@ -199,10 +204,10 @@ def test_retired_days_stay_frozen_through_incremental_and_full_refresh(demo_ware
     # - with a lookback reaching back over the retired days, so the build is asked to
     # rebuild them (as a seed or catalog change would)
     run_dbt(["build", "--vars", "{lookback_days: 60}"], url)
-    assert _snapshot(url, cutoff) == before
+    assert _snapshot(url, set(old)) == before
     # a full refresh neither deletes nor alters the retired days
     run_dbt(["build", "--full-refresh"], url)
-    assert _snapshot(url, cutoff) == before
+    assert _snapshot(url, set(old)) == before
 
     # nothing left to retire: a second run deletes nothing
     assert cli.main(["retention", "--as-of", str(as_of), "--apply"]) == 0

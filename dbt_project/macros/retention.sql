@@ -36,13 +36,16 @@
     )
 {%- endmacro %}
 
-{#- The changed partitions (or client-days) of `changed_sql` that are not retired. -#}
-{% macro without_retired(changed_sql, by_source=true) -%}
+{#- The changed partitions (or client-days) of `changed_sql` that are not retired. A model
+    fed by one source names it as a literal (`source="'meta'"`): a client-day is frozen when
+    that source's partition is retired. -#}
+{% macro without_retired(changed_sql, by_source=true, source=none) -%}
+    {%- set partition_source = source if source is not none
+        else ('changed_partitions.source' if by_source else none) %}
     select changed_partitions.*
     from ({{ changed_sql }}) as changed_partitions
     where not {{ is_retired(
-        'changed_partitions.client_id', 'changed_partitions.date_day',
-        'changed_partitions.source' if by_source else none) }}
+        'changed_partitions.client_id', 'changed_partitions.date_day', partition_source) }}
 {%- endmacro %}
 
 {#- A condition for the conservation test: the partition is not retired. -#}

@@ -181,12 +181,14 @@
 {%- endmacro %}
 
 {#- pre_hook of the incremental marts: the client-days to rebuild into a temporary table,
-    and their rows deleted (also client-days that have no rows upstream any more). -#}
+    and their rows deleted (also client-days that have no rows upstream any more). Client-days
+    whose Meta partition is retired are never rebuilt: their spend is gone from raw. -#}
 {% macro subscription_replace_days(target) -%}
     {%- if is_incremental() -%}
         drop table if exists {{ subscription_changed_table() }};
         create temporary table {{ subscription_changed_table() }} as (
-            {{ subscription_changed_days_sql(target) }}
+            {#- days whose Meta rows were retired stay frozen (macros/retention.sql) #}
+            {{ without_retired(subscription_changed_days_sql(target), source="'meta'") }}
         );
         analyze {{ subscription_changed_table() }};
         delete from {{ target }}

@@ -19,6 +19,10 @@
     days of the trial window + lookback, changed fingerprints and moved spans are rebuilt
     (macros/subscriptions.sql). Definitions: docs/subscriptions.md. -#}
 
+{#- client-days whose Meta rows were retired stay as they were (macros/retention.sql) -#}
+{%- call keep_retired(source="'meta'") %}
+-- (the linter cannot place Jinja indents inside a call block)
+-- noqa: disable=LT02
 with base as (
     {{ subscription_entity_rows(by_country=false) }}
 ),
@@ -44,3 +48,4 @@ left join base
 left join client_days as quality
     on calendar.client_id = quality.client_id and calendar.date_day = quality.date_day
 where {{ subscription_in_scope('calendar') }}
+{% endcall %}
