@@ -15,6 +15,7 @@ import fcntl
 import hashlib
 import logging
 import os
+import shutil
 from collections.abc import Iterator
 from dataclasses import dataclass
 from urllib.parse import urlparse
@@ -37,6 +38,13 @@ def _db_key(url: str) -> str:
     parts = urlparse(url)
     ident = f"{parts.hostname}:{parts.port}/{parts.path.lstrip('/')}"
     return hashlib.sha1(ident.encode()).hexdigest()[:10]  # noqa: S324 - a directory name
+
+
+def forget_local_state(url: str) -> None:
+    """Remove dlt's local working state (pipeline state, schemas, packages) kept for the
+    warehouse at `url`. dlt trusts that state over an empty destination, so a database created
+    anew under a name used before must start without it."""
+    shutil.rmtree(dlt_pipelines_dir() / _db_key(url), ignore_errors=True)
 
 
 @contextlib.contextmanager

@@ -87,11 +87,14 @@ def with_database(url: str, database: str) -> str:
 def scratch_database(url: str, prefix: str = "scratch", name: str | None = None) -> Iterator[str]:
     """A new empty database on the server of `url`, dropped (even if in use) afterwards.
 
-    Named `adwh_<prefix>_<random>`, or `name` (a database of that name left behind is dropped
-    first). For tests and benchmarks; the role needs CREATEDB.
+    Named `adwh_<prefix>_<random>`, or `name`: a database of that name left behind is dropped
+    first, and so is dlt's local state for it. For tests and benchmarks; the role needs CREATEDB.
     """
     import psycopg2
 
+    from loaders.core.pipeline import forget_local_state
+
+    name_given = name is not None
     name = name or f"adwh_{prefix}_{uuid.uuid4().hex[:10]}"
     admin_url = with_database(url, "postgres")
     admin = psycopg2.connect(admin_url)
@@ -100,6 +103,8 @@ def scratch_database(url: str, prefix: str = "scratch", name: str | None = None)
         with admin.cursor() as cur:
             cur.execute(f'drop database if exists "{name}" with (force)')
             cur.execute(f'create database "{name}"')
+        if name_given:
+            forget_local_state(with_database(url, name))
         try:
             yield with_database(url, name)
         finally:
