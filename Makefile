@@ -37,7 +37,7 @@ lint: $(STAMP)
 	$(BIN)/ruff format --check loaders tests scripts
 	$(BIN)/adwh db env > $(VENV)/db.env
 	set -a && . ./$(VENV)/db.env && set +a && \
-		$(BIN)/sqlfluff lint dbt_project/models dbt_project/tests dbt_project/analyses
+		$(BIN)/sqlfluff lint --processes 0 dbt_project/models dbt_project/tests dbt_project/analyses
 
 pytest: $(STAMP)
 	$(BIN)/python -m pytest -q $(PYTEST_WORKERS) || [ $$? -eq 5 ]

@@ -33,6 +33,9 @@ with period_totals as (
             sum(entity_days.conversions)::numeric(38, 12) as conversions,
             sum(entity_days.conversion_revenue)::numeric(38, 12) as conversion_revenue,
             sum(entity_days.spend)::numeric(38, 12) as spend
+        -- (the incremental join renders at other indents than written: the linter sees it
+        -- only on a built warehouse)
+        -- noqa: disable=LT02
         from {{ ref('mart_entity_daily_metrics') }} as entity_days
         {%- if is_incremental() %}
             inner join {{ changed_partitions_table() }} as changed
@@ -42,6 +45,7 @@ with period_totals as (
                     and entity_days.date_day >= changed.period_start
                     and entity_days.date_day < {{ dbt.dateadd(period.type, 1, 'changed.period_start') }}
         {%- endif %}
+        -- noqa: enable=LT02
         where entity_days.entity_type in ('campaign', 'creative')
         group by
             entity_days.entity_type,
