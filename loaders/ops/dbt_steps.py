@@ -21,8 +21,9 @@ class DbtOutcome:
     results: list[dict] = field(default_factory=list)
 
 
-def build(url: str, select: str, verbose: bool, extra: list[str] | None = None) -> DbtOutcome:
-    args = ["build", *(["--select", select] if select else []), *(extra or []), *_quiet(verbose)]
+def build(url: str, build_args: list[str], verbose: bool) -> DbtOutcome:
+    """`dbt build` with the run's arguments (schedule.build_args)."""
+    args = ["build", *build_args, *_quiet(verbose)]
     outcome = _invoke("dbt build", args, url, "run_results.json")
     counts: dict[str, int] = {}
     for r in outcome.results:

@@ -86,9 +86,7 @@ def _dry_run(decisions: list[schedule.Decision], opts: Options, echo) -> int:
             echo(f"would run: adwh {cmd}  ({d.reason})")
         else:
             echo(f"not due:   load {d.entry.source}  ({d.reason})")
-    select = schedule.build_select()
-    build = ["dbt build", *(["--select", select] if select else []), *schedule.build_vars()]
-    echo(f"would run: {' '.join(build)}")
+    echo(f"would run: {' '.join(['dbt build', *schedule.build_args()])}")
     echo("would run: dbt source freshness")
     echo("would run: deliver alerts")
     return 0
@@ -115,7 +113,7 @@ def _run_locked(url: str, decisions, opts: Options, echo) -> int:
             continue
         done(_load_step(d.entry, opts))
 
-    build = dbt_steps.build(url, schedule.build_select(), opts.verbose, schedule.build_vars())
+    build = dbt_steps.build(url, schedule.build_args(), opts.verbose)
     done(build.step)
     fresh = dbt_steps.freshness(url, opts.verbose)
     done(fresh.step)

@@ -59,16 +59,15 @@ def read_schedule(source_names: list[str]) -> list[Entry]:
     return out
 
 
-def build_select() -> str:
-    return str(config.get("schedule.build.select", "") or "").strip()
-
-
-def build_vars() -> list[str]:
-    """`[schedule.build] full_scan_tests = true`: the run's tests scan every partition, not
-    only those the build changed (a weekly cron line with SCHEDULE__BUILD__FULL_SCAN_TESTS)."""
+def build_args() -> list[str]:
+    """The run's `dbt build` arguments: `[schedule.build] select` (empty: the whole project)
+    and, with `full_scan_tests = true`, tests that scan every partition rather than only those
+    the build changed (a weekly cron line with SCHEDULE__BUILD__FULL_SCAN_TESTS)."""
+    select = str(config.get("schedule.build.select", "") or "").strip()
+    args = ["--select", select] if select else []
     if config.get_bool("schedule.build.full_scan_tests", False):
-        return ["--vars", "{full_scan_tests: true}"]
-    return []
+        args += ["--vars", "{full_scan_tests: true}"]
+    return args
 
 
 def decide(
