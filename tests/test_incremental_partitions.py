@@ -11,6 +11,7 @@ import datetime as dt
 
 import pytest
 from conftest import fresh_database, query
+from helpers.partition_log import rebuilt
 
 from loaders.demo.local_s3 import LOCAL_KEY_ID, LOCAL_SECRET
 from loaders.sources import surfside
@@ -42,19 +43,6 @@ def delivery(day: dt.date, impressions: int) -> bytes:
         f"{day},Evergreen,Contextual,Display,B,{impressions // 2},5,0,0",
     ]
     return ("\n".join([HEADER, *rows]) + "\n").encode()
-
-
-def rebuilt(url: str, model: str) -> set[tuple]:
-    """The partitions the last build of `model` logged as rebuilt (the marker row left out)."""
-    rows = query(
-        url,
-        """select client_id, source, date_day from intermediate.incremental_partition_log
-           where model = %s and date_day is not null and invocation_id = (
-               select invocation_id from intermediate.incremental_partition_log
-               where model = %s order by log_id desc limit 1)""",
-        (model, model),
-    )
-    return set(rows)
 
 
 @pytest.fixture(scope="module")

@@ -19,6 +19,7 @@ from pathlib import Path
 
 import pytest
 from conftest import FIXTURES, fresh_database, query
+from helpers.partition_log import rebuilt
 from meta_server import ACCOUNT, TOKEN, Ad, server, settings, use_env
 
 from loaders import cli
@@ -237,13 +238,7 @@ def test_a_meta_load_supersedes_an_upload_day_in_an_incremental_build(warehouse)
     outcome = meta.load(url, ["acme"], [d1], warehouse["settings"], today=TODAY, echo=quiet)
     assert outcome.problem() is None
     run_dbt(["build", "--vars", '{"lookback_days": 0}'], url)
-    logged = query(
-        url,
-        """select client_id, source, date_day from intermediate.incremental_partition_log
-           where model = 'fact_daily_metrics' and date_day is not null and invocation_id = (
-               select invocation_id from intermediate.incremental_partition_log
-               where model = 'fact_daily_metrics' order by log_id desc limit 1)""",
-    )
+    logged = rebuilt(url)
     assert ("acme", "facebook", d1) in logged and ("acme", "meta", d1) in logged
     assert query(
         url,

@@ -11,6 +11,7 @@ from decimal import Decimal
 
 import pytest
 from conftest import fresh_database, query
+from helpers.partition_log import rebuilt
 
 from loaders.core.errors import AdwhError
 from loaders.demo import partner_demo
@@ -191,20 +192,6 @@ def test_restated_window_reaches_the_fact_and_incremental_equals_full_refresh(wa
     incremental = query(url, FACT_DIGEST)
     run_dbt(["build", "--full-refresh", "--select", "fact_daily_metrics"], url)
     assert query(url, FACT_DIGEST) == incremental
-
-
-def rebuilt(url: str, model: str = "fact_daily_metrics") -> set[tuple]:
-    """The partitions the last build of `model` logged as rebuilt (marker row left out)."""
-    return set(
-        query(
-            url,
-            """select client_id, source, date_day from intermediate.incremental_partition_log
-               where model = %s and date_day is not null and invocation_id = (
-                   select invocation_id from intermediate.incremental_partition_log
-                   where model = %s order by log_id desc limit 1)""",
-            (model, model),
-        )
-    )
 
 
 def test_a_day_emptied_by_a_restatement_vanishes_without_lookback(warehouse):
