@@ -72,6 +72,13 @@
     days in scope minus `context_days` days of context for trailing windows. -#}
 {% macro intel_scope_filter(relation_alias, context_days=0) -%}
     {%- if is_incremental() -%}
+        {#- first the earliest day of any client, a plain bound an index on date_day serves
+            (the per-client test below alone makes the planner read the whole history);
+            unqualified: the callers read one relation -#}
+        and date_day >= (
+            select {{ dbt.dateadd('day', -(context_days | int), 'min(earliest.from_day)') }}
+            from {{ intel_scope_table() }} as earliest
+        )
         and exists (
             select 1 from {{ intel_scope_table() }} as scope
             where

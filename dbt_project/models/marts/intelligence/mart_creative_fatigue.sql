@@ -52,45 +52,55 @@ with creative_days as (
 {%- if is_incremental() %}
 
 -- noqa: disable=LT02
+-- Each creative's newest stored row before its client's first day in scope: one index
+-- probe per creative on (creative_key, date_day), whatever the length of the history.
 latest_stored as (
-    select newest.creative_key, max(newest.date_day) as date_day
-    from {{ this }} as newest
-    inner join {{ intel_scope_table() }} as scope
-        on newest.client_id = scope.client_id and newest.date_day < scope.from_day
-    group by newest.creative_key
+    select
+        scoped.creative_key,
+        (
+            select max(newest.date_day)
+            from {{ this }} as newest
+            where newest.creative_key = scoped.creative_key and newest.date_day < scoped.from_day
+        ) as date_day
+    from (
+        select distinct creative_days.creative_key, scope.from_day
+        from creative_days
+        inner join {{ intel_scope_table() }} as scope on creative_days.client_id = scope.client_id
+    ) as scoped
+),
+
+prior_state as (
+    select held.creative_key, held.days_active, held.first7_impressions, held.first7_clicks
+    from {{ this }} as held
+    inner join latest_stored
+        on held.creative_key = latest_stored.creative_key and held.date_day = latest_stored.date_day
 ),
 -- noqa: enable=LT02
 {%- endif %}
 
-prior_state as (
-    {%- if is_incremental() %}
-        select held.creative_key, held.days_active, held.first7_impressions, held.first7_clicks
-        from {{ this }} as held
-        inner join latest_stored
-            on held.creative_key = latest_stored.creative_key and held.date_day = latest_stored.date_day
-    {%- else %}
-        select
-            creative_key,
-            cast(0 as integer) as days_active,
-            cast(0 as {{ dbt.type_bigint() }}) as first7_impressions,
-            cast(0 as {{ dbt.type_bigint() }}) as first7_clicks
-        from creative_days
-        where 1 = 0
-    {%- endif %}
-),
-
 counted as (
     select
         creative_days.*,
-        coalesce(prior_state.days_active, 0)
-        + sum(case when creative_days.is_in_scope then 1 else 0 end) over (
-            partition by creative_days.creative_key order by creative_days.date_day
-            rows between unbounded preceding and current row
-        ) as days_active,
-        coalesce(prior_state.first7_impressions, 0) as prior_first7_impressions,
-        coalesce(prior_state.first7_clicks, 0) as prior_first7_clicks
-    from creative_days
+        {%- if is_incremental() %}
+            coalesce(prior_state.days_active, 0) + sum(
+                case when creative_days.is_in_scope then 1 else 0 end
+            ) over running_total as days_active,
+            coalesce(prior_state.first7_impressions, 0) as prior_first7_impressions,
+            coalesce(prior_state.first7_clicks, 0) as prior_first7_clicks
+        {%- else %}
+            count(*) over running_total as days_active,
+            0 as prior_first7_impressions,
+            0 as prior_first7_clicks
+        {%- endif %}
+    from creative_days  -- noqa: LT02
+    {%- if is_incremental() %}
     left join prior_state on creative_days.creative_key = prior_state.creative_key
+    {%- endif %}
+    window
+        running_total as (
+            partition by creative_days.creative_key order by creative_days.day_number
+            rows between unbounded preceding and current row
+        )
 ),
 
 windowed as (
@@ -112,7 +122,7 @@ windowed as (
     from counted
     window
         running as (
-            partition by creative_key order by date_day
+            partition by creative_key order by day_number
             rows between unbounded preceding and current row
         ),
         last_7 as (
@@ -157,7 +167,9 @@ components as (
         coalesce(
             {{ clamp('(frequency - 1) / ' ~ (high_frequency - 1), 0, 1) }}, 0
         ) as frequency_pressure
-    from measured
+    from (
+        select * from measured {{ evaluate_once() }}  -- noqa: AM04
+    ) as measured
 ),
 
 scored as (
@@ -178,7 +190,9 @@ scored as (
                     as integer
                 )
         end as score
-    from components
+    from (
+        select * from components {{ evaluate_once() }}  -- noqa: AM04
+    ) as components
 )
 
 select
@@ -217,4 +231,6 @@ select
             ~ dbt.concat(["'; frequency '", number_text('frequency', 2)]) ~ " else '' end"]) }}
     end as reason,
     {{ intel_build_stamp() }} as dbt_updated_at
-from scored
+from (
+    select * from scored {{ evaluate_once() }}  -- noqa: AM04
+) as scored

@@ -22,6 +22,8 @@
 
 {%- set window = var('anomaly_window_days') | int %}
 {%- set metrics = ['spend', 'impressions', 'clicks', 'conversions', 'ctr', 'cpa', 'roas'] %}
+{%- set additive = ['spend', 'impressions', 'clicks', 'conversions'] %}
+{%- set counted = ['spend', 'ctr', 'cpa', 'roas'] %}
 
 with daily as (
     select
@@ -46,12 +48,16 @@ with daily as (
 ),
 
 windowed as (
+    -- spend, impressions, clicks and conversions have values on the same (active) days:
+    -- days_spend counts the baseline days of all four
     select
         daily.*,
+        {%- for metric in counted %}
+            count(value_{{ metric }}) over baseline as days_{{ metric }},
+        {%- endfor %}
         {%- for metric in metrics %}
-            avg(value_{{ metric }}) over baseline as mean_{{ metric }},
-            stddev_samp(value_{{ metric }}) over baseline as stddev_{{ metric }},
-            count(value_{{ metric }}) over baseline as days_{{ metric }}
+            sum(value_{{ metric }}) over baseline as sum_{{ metric }},
+            sum(value_{{ metric }} * value_{{ metric }}) over baseline as sumsq_{{ metric }}
             {%- if not loop.last %},{% endif %}
         {%- endfor %}
     from daily
@@ -62,10 +68,54 @@ windowed as (
     )
 ),
 
-in_scope as (
-    select windowed.*
+{# Per metric, with n = baseline days, S = sum and Q = sum of squares of the baseline:
+      spread = n * Q - S * S  = n (n - 1) * variance   (0 exactly when the baseline is flat)
+      gap    = n * value - S  = n * (value - mean)
+    so |z| >= w  <=>  gap^2 * (n - 1) >= w^2 * n * spread: the test needs no square root and
+    no division, exact in numeric; the mean, deviation and z are computed for flagged rows
+    only. Same figures as avg() / stddev_samp() over the frame (DECISIONLOG). #}
+moments as (
+    select
+        windowed.*,
+        windowed.days_spend as days_impressions,
+        windowed.days_spend as days_clicks,
+        windowed.days_spend as days_conversions,
+        {%- for metric in metrics %}
+            {%- set days = 'days_spend' if metric in additive else 'days_' ~ metric %}
+            {{ days }} * sumsq_{{ metric }} - sum_{{ metric }} * sum_{{ metric }} as spread_{{ metric }},
+            {{ days }} * value_{{ metric }} - sum_{{ metric }} as gap_{{ metric }}
+            {%- if not loop.last %},{% endif %}
+        {%- endfor %}
     from windowed
-    where {{ intel_in_scope('windowed') }}
+    where
+        windowed.impressions >= {{ var('anomaly_min_impressions') }}
+        and {{ intel_in_scope('windowed') }}
+),
+
+{#- a deviation needs two baseline days at least -#}
+{%- set min_days = [2, var('anomaly_min_days') | int] | max %}
+{%- set z_squared = var('anomaly_z_warning') ~ ' * ' ~ var('anomaly_z_warning') %}
+{%- set flagged = {} %}
+{%- for metric in metrics %}
+    {%- set n, spread, gap = 'days_' ~ metric, 'spread_' ~ metric, 'gap_' ~ metric %}
+    {%- set condition -%}
+        (value_{{ metric }} is not null and {{ n }} >= {{ min_days }} and (
+            ({{ spread }} > 0 and {{ gap }} * {{ gap }} * ({{ n }} - 1) >= {{ z_squared }} * {{ n }} * {{ spread }})
+            or ({{ spread }} = 0 and {{ gap }} <> 0)
+        ))
+    {%- endset %}
+    {%- do flagged.update({metric: condition}) %}
+{%- endfor %}
+
+any_flag as (
+    select moments.*
+    from (
+        select * from moments {{ evaluate_once() }}  -- noqa: AM04
+    ) as moments
+    where
+        {%- for metric in metrics %}
+            {{ flagged[metric] }}{% if not loop.last %} or{% endif %}
+        {%- endfor %}
 ),
 
 unpivoted as (
@@ -79,11 +129,11 @@ unpivoted as (
             impressions as day_impressions,
             cast('{{ metric }}' as {{ dbt.type_string() }}) as metric_name,
             value_{{ metric }} as metric_value,
-            mean_{{ metric }} as baseline_mean,
-            stddev_{{ metric }} as baseline_stddev,
+            sum_{{ metric }} / days_{{ metric }} as baseline_mean,
+            sqrt(spread_{{ metric }} / (days_{{ metric }} * (days_{{ metric }} - 1))) as baseline_stddev,
             days_{{ metric }} as baseline_days
-        from in_scope
-        where value_{{ metric }} is not null and days_{{ metric }} > 0
+        from any_flag
+        where {{ flagged[metric] }}
         {% if not loop.last %}union all{% endif %}
     {%- endfor %}
 ),
@@ -95,9 +145,7 @@ scored as (
             when
                 unpivoted.baseline_stddev > 0
                 then (unpivoted.metric_value - unpivoted.baseline_mean) / unpivoted.baseline_stddev
-        end as raw_z_score,
-        unpivoted.baseline_days >= {{ var('anomaly_min_days') }}
-        and unpivoted.day_impressions >= {{ var('anomaly_min_impressions') }} as is_eligible
+        end as raw_z_score
     from unpivoted
 )
 
@@ -130,9 +178,3 @@ select
     cast(day_impressions as {{ dbt.type_bigint() }}) as day_impressions,
     {{ intel_build_stamp() }} as dbt_updated_at
 from scored
-where
-    is_eligible
-    and (
-        abs(raw_z_score) >= {{ var('anomaly_z_warning') }}
-        or (baseline_stddev = 0 and metric_value <> baseline_mean)
-    )
