@@ -60,6 +60,9 @@
         create temporary table {{ intel_scope_table() }} as (
             {{ intel_scope_sql(upstream) }}
         );
+        {#- statistics, so the planner sees a handful of clients and deletes through the
+            (client_id, date_day) index instead of reading the whole mart -#}
+        {{ analyze_relation(intel_scope_table()) }};
         delete from {{ this }} as target
         where exists (
             select 1 from {{ intel_scope_table() }} as scope

@@ -53,19 +53,59 @@ top_campaigns as (
     group by client_id, date_day
 ),
 
+-- episodes that held on each client-day, by severity: +1 on an episode's first day and -1
+-- the day after its last, summed over the days up to each day (a join of every day with
+-- every episode of its client grew with days x episodes)
+alert_changes as (
+    select
+        client_id,
+        first_seen_day as date_day,
+        severity,
+        1 as delta
+    from {{ ref('mart_alerts') }}
+
+    union all
+
+    select
+        client_id,
+        {{ dbt.cast(dbt.dateadd('day', 1, 'last_seen_day'), 'date') }} as date_day,
+        severity,
+        -1 as delta
+    from {{ ref('mart_alerts') }}
+
+    union all
+
+    select
+        client_id,
+        date_day,
+        cast(null as {{ dbt.type_string() }}) as severity,
+        0 as delta
+    from client_days
+),
+
+alert_change_days as (
+    select
+        client_id,
+        date_day,
+        sum(case when severity = 'critical' then delta else 0 end) as critical_change,
+        sum(case when severity = 'warning' then delta else 0 end) as warning_change,
+        sum(case when severity = 'info' then delta else 0 end) as info_change
+    from alert_changes
+    group by client_id, date_day
+),
+
 alerts_by_day as (
     select
-        client_days.client_id,
-        client_days.date_day,
-        sum(case when alerts.severity = 'critical' then 1 else 0 end) as alerts_critical,
-        sum(case when alerts.severity = 'warning' then 1 else 0 end) as alerts_warning,
-        sum(case when alerts.severity = 'info' then 1 else 0 end) as alerts_info
-    from client_days
-    inner join {{ ref('mart_alerts') }} as alerts
-        on
-            client_days.client_id = alerts.client_id
-            and client_days.date_day between alerts.first_seen_day and alerts.last_seen_day
-    group by client_days.client_id, client_days.date_day
+        client_id,
+        date_day,
+        sum(critical_change) over up_to_the_day as alerts_critical,
+        sum(warning_change) over up_to_the_day as alerts_warning,
+        sum(info_change) over up_to_the_day as alerts_info
+    from alert_change_days
+    window up_to_the_day as (
+        partition by client_id order by date_day
+        rows between unbounded preceding and current row
+    )
 )
 
 select
