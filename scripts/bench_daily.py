@@ -11,7 +11,7 @@
    `adwh load surfside --client ... --date D` for all clients and the incremental `adwh build`,
    both through the CLI in child processes. The build is timed as two parts: models and seeds
    (`adwh build --exclude resource_type:test`) and tests (`--select resource_type:test`).
-Prints the split load / build / tests and the total (issue 10's target: < 60 s on the 2-core
+Prints the split load / build / tests, the slowest models and tests, and the total (issue 10's target: < 60 s on the 2-core
 machine). Uses the embedded Postgres (or ADWH_DATABASE_URL) and a scratch database it drops at
 the end.
 """
@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
+import json
 import os
 import shutil
 import subprocess
@@ -75,6 +76,13 @@ def project_with_clients(clients: list[str], target: Path) -> None:
     os.environ["ADWH_PROJECT_DIR"] = str(target)
 
 
+def slowest_nodes(target: Path, top: int = 8) -> str:
+    """The `top` slowest nodes of the last dbt invocation (its run_results.json)."""
+    results = json.loads((target / "run_results.json").read_text())["results"]
+    timed = sorted(results, key=lambda r: -r["execution_time"])[:top]
+    return ", ".join(f"{r['unique_id'].split('.')[-1]} {r['execution_time']:.1f} s" for r in timed)
+
+
 def cli(env: dict, *args: str) -> float:
     start = time.perf_counter()
     subprocess.run(
@@ -121,10 +129,13 @@ def main() -> None:
 
         deliver(s3, clients, NEW_DAY, args.rows, rng)
         env = cli_env(url, s3.endpoint_url, PATTERN)
+        env["DBT_TARGET_PATH"] = str(Path(project) / "bench-target")
         client_args = [arg for name in clients for arg in ("--client", name)]
         load_s = cli(env, "load", "surfside", *client_args, "--date", str(NEW_DAY))
         build_s = cli(env, "build", "--exclude", "resource_type:test")
+        build_slowest = slowest_nodes(Path(env["DBT_TARGET_PATH"]))
         tests_s = cli(env, "build", "--select", "resource_type:test")
+        tests_slowest = slowest_nodes(Path(env["DBT_TARGET_PATH"]))
 
     total = load_s + build_s + tests_s
     new_rows = args.clients * (args.rows // 160 * 160)  # surfside_day's shape: 160 placements
@@ -133,6 +144,8 @@ def main() -> None:
     print(f"  adwh build (models, seeds)    {build_s:6.1f}s")
     print(f"  adwh build (tests)            {tests_s:6.1f}s")
     print(f"  total                         {total:6.1f}s (target < 60 s)")
+    print(f"  slowest models: {build_slowest}")
+    print(f"  slowest tests: {tests_slowest}")
 
 
 if __name__ == "__main__":
