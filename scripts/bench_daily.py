@@ -11,9 +11,9 @@
    `adwh load surfside --client ... --date D` for all clients and the incremental `adwh build`,
    both through the CLI in child processes. The build is timed as two parts: models and seeds
    (`adwh build --exclude resource_type:test`) and tests (`--select resource_type:test`).
-Prints the split load / build / tests, the slowest models and tests, and the total (issue 10's target: < 60 s on the 2-core
-machine). Uses the embedded Postgres (or ADWH_DATABASE_URL) and a scratch database it drops at
-the end.
+Prints the split load / build / tests, the slowest models and tests, and the total (issue
+10's target: < 60 s on the 2-core machine). Uses the embedded Postgres (or ADWH_DATABASE_URL)
+and a scratch database it drops at the end.
 """
 
 from __future__ import annotations
