@@ -73,7 +73,8 @@ windowed as (
       gap    = n * value - S  = n * (value - mean)
     so |z| >= w  <=>  gap^2 * (n - 1) >= w^2 * n * spread: the test needs no square root and
     no division, exact in numeric; the mean, deviation and z are computed for flagged rows
-    only. Same figures as avg() / stddev_samp() over the frame (DECISIONLOG). #}
+    only. The flags, means and z-scores of avg() / stddev_samp() over the frame, the deviation
+    exact to its 12th decimal (DECISIONLOG). #}
 moments as (
     select
         windowed.*,
