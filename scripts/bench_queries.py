@@ -229,7 +229,12 @@ def bench_history(days: int, creatives: int, queries: bool) -> dict[str, float]:
                 # full run without them (the history is two days longer by now: +0.5 %)
                 times["run_without_intel"] = timed_dbt(
                     "dbt run --full-refresh without intelligence",
-                    ["run", "--full-refresh", "--exclude", "path:models/marts/intelligence"],
+                    [
+                        "run",
+                        "--full-refresh",
+                        "--exclude",
+                        "path:dbt_project/models/marts/intelligence",
+                    ],
                     url,
                 )
                 added = times["full_run"] / times["run_without_intel"] - 1
