@@ -43,6 +43,7 @@ def _isolated_adwh() -> Iterator[Path]:
             "DBT_LOG_PATH",
             "DBT_PROFILES_DIR",
             "DBT_EXCLUDE_RESOURCE_TYPES",
+            "DBT_LOG_LEVEL_FILE",
         )
     }
     os.environ["ADWH_HOME"] = str(home)
@@ -53,6 +54,9 @@ def _isolated_adwh() -> Iterator[Path]:
     # dbt's unit tests check models on fixed rows, whatever the warehouse holds: they run in
     # `make dbt-build` (the demo's build); here every `dbt build` of every test would repeat them
     os.environ["DBT_EXCLUDE_RESOURCE_TYPES"] = "unit_test"
+    # dbt's debug log file costs a quarter of a small build (every statement and event is
+    # written); no test reads it, and a failing dbt call prints its error on stdout anyway
+    os.environ["DBT_LOG_LEVEL_FILE"] = "none"
     from loaders.core.settings import prepare_dlt_environment
 
     prepare_dlt_environment()
