@@ -12,8 +12,8 @@ from pathlib import Path
 def intelligence_share(label: str) -> None:
     """Time of the campaign-intelligence models in the last dbt invocation, from its
     run_results.json, against the time of everything else it ran: what they add to the build.
-    In a `dbt build` the data tests of those models count as theirs (a test that reads any of
-    them, from manifest.json)."""
+    In a `dbt build` their data tests (a test that reads any of them, from manifest.json) and
+    their dbt unit tests count as theirs."""
     target = Path(os.environ["DBT_TARGET_PATH"])
     results = json.loads((target / "run_results.json").read_text())["results"]
     nodes = json.loads((target / "manifest.json").read_text())["nodes"]
@@ -26,6 +26,8 @@ def intelligence_share(label: str) -> None:
     def belongs(unique_id: str) -> bool:
         if unique_id in ours:
             return True
+        if unique_id.startswith("unit_test."):  # unit_test.<package>.<model>.<name>
+            return unique_id.split(".")[2] in INTELLIGENCE_MODELS
         depends = nodes.get(unique_id, {}).get("depends_on", {}).get("nodes", [])
         return unique_id.startswith("test.") and any(d in ours for d in depends)
 
@@ -38,7 +40,7 @@ def intelligence_share(label: str) -> None:
         f"  {label}: intelligence marts {spent:.1f} s of {total:.1f} s node time "
         f"({spent / max(total - spent, 1e-9):.1%} added; target <= 20 %): "
         + ", ".join(f"{k} {v:.1f} s" for k, v in sorted(models.items(), key=lambda kv: -kv[1]))
-        + (f", their data tests {tests:.1f} s" if tests else ""),
+        + (f", their data and unit tests {tests:.1f} s" if tests else ""),
         flush=True,
     )
 
