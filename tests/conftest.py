@@ -54,9 +54,9 @@ def _isolated_adwh() -> Iterator[Path]:
     # dbt's unit tests check models on fixed rows, whatever the warehouse holds: they run in
     # `make dbt-build` (the demo's build); here every `dbt build` of every test would repeat them
     os.environ["DBT_EXCLUDE_RESOURCE_TYPES"] = "unit_test"
-    # dbt's debug log file (every statement and event) costs 6-25 % of a small build (a test
-    # module 88 -> 83 s, the demo's build 37 -> 28 s); no test reads it, and a failing dbt
-    # call prints its error on stdout anyway
+    # dbt's debug log file (every statement and event): measured once, a test module 88 -> 83 s
+    # and the demo's build 37 -> 28 s without it, within noise on a whole CI run; no test reads
+    # it, and a failing dbt call prints its error on stdout anyway
     os.environ["DBT_LOG_LEVEL_FILE"] = "none"
     from loaders.core.settings import prepare_dlt_environment
 
