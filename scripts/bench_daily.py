@@ -20,7 +20,6 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
-import json
 import os
 import shutil
 import subprocess
@@ -34,6 +33,7 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
+from bench_intelligence import slowest_nodes
 from bench_load import cli_env
 from bench_queries import local_settings, surfside_day
 
@@ -74,13 +74,6 @@ def project_with_clients(clients: list[str], target: Path) -> None:
     with (target / "dbt_project" / "seeds" / "clients.csv").open("a") as seed:
         seed.writelines(f"{name},Bench {name},active\n" for name in clients)
     os.environ["ADWH_PROJECT_DIR"] = str(target)
-
-
-def slowest_nodes(target: Path, top: int = 8) -> str:
-    """The `top` slowest nodes of the last dbt invocation (its run_results.json)."""
-    results = json.loads((target / "run_results.json").read_text())["results"]
-    timed = sorted(results, key=lambda r: -r["execution_time"])[:top]
-    return ", ".join(f"{r['unique_id'].split('.')[-1]} {r['execution_time']:.1f} s" for r in timed)
 
 
 def cli(env: dict, *args: str) -> float:
@@ -133,9 +126,9 @@ def main() -> None:
         client_args = [arg for name in clients for arg in ("--client", name)]
         load_s = cli(env, "load", "surfside", *client_args, "--date", str(NEW_DAY))
         build_s = cli(env, "build", "--exclude", "resource_type:test")
-        build_slowest = slowest_nodes(Path(env["DBT_TARGET_PATH"]))
+        build_slowest = slowest_nodes(Path(env["DBT_TARGET_PATH"]), top=8)
         tests_s = cli(env, "build", "--select", "resource_type:test")
-        tests_slowest = slowest_nodes(Path(env["DBT_TARGET_PATH"]))
+        tests_slowest = slowest_nodes(Path(env["DBT_TARGET_PATH"]), top=8)
 
     total = load_s + build_s + tests_s
     new_rows = args.clients * (args.rows // 160 * 160)  # surfside_day's shape: 160 placements

@@ -1,6 +1,6 @@
-"""What the campaign-intelligence marts (dbt_project/models/marts/intelligence) add to a build,
-from the run_results.json and manifest.json of the last dbt invocation; printed by
-scripts/bench_queries.py."""
+"""The benchmarks' reading of the last dbt invocation (run_results.json and manifest.json under
+DBT_TARGET_PATH): its slowest nodes, and what the campaign-intelligence marts
+(dbt_project/models/marts/intelligence) add to it. Used by bench_queries.py and bench_daily.py."""
 
 from __future__ import annotations
 
@@ -9,14 +9,25 @@ import os
 from pathlib import Path
 
 
+def last_results(target: Path | None = None) -> list[dict]:
+    """The node results of the last dbt invocation writing to `target` (DBT_TARGET_PATH)."""
+    target = target or Path(os.environ["DBT_TARGET_PATH"])
+    return json.loads((target / "run_results.json").read_text())["results"]
+
+
+def slowest_nodes(target: Path | None = None, top: int = 6) -> str:
+    """The `top` slowest nodes of the last dbt invocation, as `name 1.2 s` pairs."""
+    timed = sorted(last_results(target), key=lambda r: -r["execution_time"])[:top]
+    return ", ".join(f"{r['unique_id'].split('.')[-1]} {r['execution_time']:.1f} s" for r in timed)
+
+
 def intelligence_share(label: str) -> None:
     """Time of the campaign-intelligence models in the last dbt invocation, from its
     run_results.json, against the time of everything else it ran: what they add to the build.
     In a `dbt build` their data tests (a test that reads any of them, from manifest.json) and
     their dbt unit tests count as theirs."""
-    target = Path(os.environ["DBT_TARGET_PATH"])
-    results = json.loads((target / "run_results.json").read_text())["results"]
-    nodes = json.loads((target / "manifest.json").read_text())["nodes"]
+    results = last_results()
+    nodes = json.loads((Path(os.environ["DBT_TARGET_PATH"]) / "manifest.json").read_text())["nodes"]
     ours = {
         f"model.{n['package_name']}.{n['name']}"
         for n in nodes.values()

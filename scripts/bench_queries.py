@@ -39,7 +39,7 @@ import pyarrow.csv as pacsv
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from bench_dashboard import GEO_CLIENT, SURFSIDE_CLIENTS, dashboard_queries
-from bench_intelligence import intelligence_share
+from bench_intelligence import intelligence_share, slowest_nodes
 
 from loaders.core.settings import project_dir
 from loaders.demo.local_s3 import LOCAL_KEY_ID, LOCAL_SECRET, local_s3
@@ -158,21 +158,13 @@ def load_history(url: str, s3, days: list[dt.date], creatives: int, rng, tmp: Pa
 # --- builds -------------------------------------------------------------------------------------
 
 
-def slowest(result, top: int = 6) -> str:
-    """The `top` slowest nodes of a dbt invocation, as `name 1.2 s` pairs."""
-    timings = sorted(
-        ((r.node.name, r.execution_time) for r in result.result.results), key=lambda t: -t[1]
-    )
-    return ", ".join(f"{name} {seconds:.1f} s" for name, seconds in timings[:top])
-
-
 def timed_dbt(label: str, args: list[str], url: str, profile: bool = False) -> float:
     start = time.perf_counter()
-    result = run_dbt(args, url)
+    run_dbt(args, url)
     elapsed = time.perf_counter() - start
     print(f"  {label:<44}{elapsed:8.1f} s", flush=True)
     if profile:
-        print(f"    slowest: {slowest(result)}", flush=True)
+        print(f"    slowest: {slowest_nodes()}", flush=True)
     return elapsed
 
 
