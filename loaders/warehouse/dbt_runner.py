@@ -4,6 +4,11 @@ dbt reads `profiles.example.yml` (env_var() based, no secrets), which adwh copie
 `<ADWH_HOME>/dbt/profiles.yml`, and adwh sets the ADWH_PG_* variables from the database URL,
 so `adwh build` needs no set-up. An operator's own DBT_PROFILES_DIR wins when set. With
 `[access] connect_as_roles = true` dbt runs as adwh_transformer (docs/access.md).
+
+dbt re-parses the whole project (~10-15 s of CPU) whenever its `--vars`, role or database
+differ from the previous call's, and `adwh run` alternates `build --vars ...` with `source
+freshness`. So adwh keeps one saved parse per such state (parse_cache.py) and hands dbt the
+matching one; dbt still checks it (files, vars, profile, version) before using it.
 """
 
 from __future__ import annotations
@@ -14,6 +19,7 @@ from pathlib import Path
 
 from loaders.core.errors import AdwhError
 from loaders.core.settings import adwh_home, project_dir
+from loaders.warehouse import parse_cache
 from loaders.warehouse.database import dbt_env
 
 
@@ -54,7 +60,8 @@ def run_dbt(args: list[str], url: str, check: bool = True):
     os.environ["ADWH_ACCESS"] = "on" if installed_at(url) else "off"
     os.environ.update(dbt_env(role_url(url, "adwh_transformer")))
     os.environ.setdefault("DBT_SEND_ANONYMOUS_USAGE_STATS", "false")
-    result = dbtRunner().invoke(dbt_args(args))
+    with parse_cache.saved_parse(args, target_dir()):
+        result = dbtRunner().invoke(dbt_args(args))
     if check and not result.success:
         reason = f": {result.exception}" if result.exception else ""
         raise AdwhError(f"dbt {args[0] if args else ''} failed{reason} (see the dbt output above)")
