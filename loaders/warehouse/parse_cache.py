@@ -68,9 +68,11 @@ def saved_parse(args: list[str], target: Path) -> Iterator[None]:
     copy = cache / f"{state_key(args)}.msgpack"
     written = target / PARSE_FILE
     started = time.time()
-    if copy.exists():
+    try:
         os.utime(copy)  # newest use first when pruning
         os.environ["DBT_PARTIAL_PARSE_FILE_PATH"] = str(copy)
+    except OSError:
+        pass  # no copy for this state yet: dbt reads its own file
     try:
         yield
     finally:
