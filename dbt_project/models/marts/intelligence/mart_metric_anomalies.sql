@@ -45,22 +45,45 @@ with daily as (
     where
         entity_type in ('client', 'campaign', 'creative')
         {{ intel_scope_filter('entity_days', window) }}  -- noqa: LT02
+    {{ evaluate_once() }}
+),
+
+{#- The window's inputs as plain columns, each computed once: an expression inside a moving
+    aggregate is evaluated again each time its row enters and leaves the frame (the rates'
+    numeric divisions 7 times a row). -#}
+squared as (
+    select
+        daily.*,
+        {%- for metric in metrics %}
+            value_{{ metric }} * value_{{ metric }} as square_{{ metric }}
+            {%- if not loop.last %},{% endif %}
+        {%- endfor %}
+    from daily
+    {{ evaluate_once() }}
 ),
 
 windowed as (
     -- spend, impressions, clicks and conversions have values on the same (active) days:
     -- days_spend counts the baseline days of all four
     select
-        daily.*,
+        entity_type,
+        entity_id,
+        entity_name,
+        client_id,
+        date_day,
+        impressions,
+        {%- for metric in metrics %}
+            value_{{ metric }},
+        {%- endfor %}
         {%- for metric in counted %}
             count(value_{{ metric }}) over baseline as days_{{ metric }},
         {%- endfor %}
         {%- for metric in metrics %}
             sum(value_{{ metric }}) over baseline as sum_{{ metric }},
-            sum(value_{{ metric }} * value_{{ metric }}) over baseline as sumsq_{{ metric }}
+            sum(square_{{ metric }}) over baseline as sumsq_{{ metric }}
             {%- if not loop.last %},{% endif %}
         {%- endfor %}
-    from daily
+    from squared
     window baseline as (
         partition by entity_type, entity_id
         order by day_number
@@ -91,6 +114,7 @@ moments as (
     where
         windowed.impressions >= {{ var('anomaly_min_impressions') }}
         and {{ intel_in_scope('windowed') }}
+    {{ evaluate_once() }}
 ),
 
 {#- a deviation needs two baseline days at least -#}
@@ -108,14 +132,23 @@ moments as (
     {%- do flagged.update({metric: condition}) %}
 {%- endfor %}
 
+flags as (
+    select
+        moments.*,
+        {%- for metric in metrics %}
+            {{ flagged[metric] }} as is_flagged_{{ metric }}
+            {%- if not loop.last %},{% endif %}
+        {%- endfor %}
+    from moments
+    {{ evaluate_once() }}
+),
+
 any_flag as (
-    select moments.*
-    from (
-        select * from moments {{ evaluate_once() }}  -- noqa: AM04
-    ) as moments
+    select flags.*
+    from flags
     where
         {%- for metric in metrics %}
-            {{ flagged[metric] }}{% if not loop.last %} or{% endif %}
+            flags.is_flagged_{{ metric }}{% if not loop.last %} or{% endif %}
         {%- endfor %}
 ),
 
@@ -134,7 +167,7 @@ unpivoted as (
             sqrt(spread_{{ metric }} / (days_{{ metric }} * (days_{{ metric }} - 1))) as baseline_stddev,
             days_{{ metric }} as baseline_days
         from any_flag
-        where {{ flagged[metric] }}
+        where is_flagged_{{ metric }}
         {% if not loop.last %}union all{% endif %}
     {%- endfor %}
 ),
