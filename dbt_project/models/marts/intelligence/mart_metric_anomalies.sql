@@ -48,9 +48,9 @@ with daily as (
     {{ evaluate_once() }}
 ),
 
-{#- The window's inputs as plain columns, each computed once: an expression inside a moving
-    aggregate is evaluated again each time its row enters and leaves the frame (the rates'
-    numeric divisions 7 times a row). -#}
+{# The window's inputs as plain columns, each computed once: an expression inside a moving
+   aggregate is evaluated again each time its row enters and leaves the frame (the rates'
+   numeric divisions 7 times a row). #}
 squared as (
     select
         daily.*,
