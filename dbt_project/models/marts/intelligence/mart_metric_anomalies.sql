@@ -14,9 +14,10 @@
 {#- Anomalies per client x entity (client, campaign, creative) x day x metric: the day's value
     against the mean and sample standard deviation of the same metric over the
     anomaly_window_days days before it (days with data only). Rates are the day's ratio of
-    sums. Flagged (severity) at |z| >= anomaly_z_warning / anomaly_z_critical, only when the
-    baseline has >= anomaly_min_days days with data, the day has >= anomaly_min_impressions
-    impressions and the deviation is not 0. A zero-variance baseline that the day departs from
+    sums, to 12 decimals as mart_entity_daily_metrics stores it. Flagged (severity) at
+    |z| >= anomaly_z_warning / anomaly_z_critical, only when the baseline has >=
+    anomaly_min_days days with data, the day has >= anomaly_min_impressions impressions and
+    the deviation is not 0. A zero-variance baseline that the day departs from
     is stored too, without severity, with its pct_change. Only those rows are stored.
     Incremental: each client from its first changed day (macros/intelligence.sql). -#}
 
@@ -38,9 +39,11 @@ with daily as (
         case when is_active then cast(impressions as numeric) end as value_impressions,
         case when is_active then cast(clicks as numeric) end as value_clicks,
         case when is_active then cast(conversions as numeric) end as value_conversions,
-        case when is_active then {{ safe_divide('clicks', 'impressions') }} end as value_ctr,
-        case when is_active then {{ safe_divide('spend', 'conversions') }} end as value_cpa,
-        case when is_active then {{ safe_divide('conversion_revenue', 'spend') }} end as value_roas
+        case when is_active then {{ stored_ratio(safe_divide('clicks', 'impressions')) }} end as value_ctr,
+        case when is_active then {{ stored_ratio(safe_divide('spend', 'conversions')) }} end as value_cpa,
+        case
+            when is_active then {{ stored_ratio(safe_divide('conversion_revenue', 'spend')) }}
+        end as value_roas
     from {{ ref('mart_entity_daily_metrics') }} as entity_days  -- noqa: AL05
     where
         entity_type in ('client', 'campaign', 'creative')
@@ -76,7 +79,7 @@ windowed as (
             value_{{ metric }},
         {%- endfor %}
         {%- for metric in counted %}
-            count(value_{{ metric }}) over baseline as days_{{ metric }},
+            cast(count(value_{{ metric }}) over baseline as numeric) as days_{{ metric }},
         {%- endfor %}
         {%- for metric in metrics %}
             sum(value_{{ metric }}) over baseline as sum_{{ metric }},
@@ -91,19 +94,29 @@ windowed as (
     )
 ),
 
+{#- a deviation needs two baseline days at least -#}
+{%- set min_days = [2, var('anomaly_min_days') | int] | max %}
+{%- set z_squared = var('anomaly_z_warning') ~ ' * ' ~ var('anomaly_z_warning') %}
+
 {# Per metric, with n = baseline days, S = sum and Q = sum of squares of the baseline:
       spread = n * Q - S * S  = n (n - 1) * variance   (0 exactly when the baseline is flat)
       gap    = n * value - S  = n * (value - mean)
     so |z| >= w  <=>  gap^2 * (n - 1) >= w^2 * n * spread: the test needs no square root and
     no division, exact in numeric; the mean, deviation and z are computed for flagged rows
     only. The flags, means and z-scores of avg() / stddev_samp() over the frame, the deviation
-    exact to its 12th decimal (DECISIONLOG). #}
+    exact to its 12th decimal (DECISIONLOG). n - 1 and w^2 * n are computed once per count (the
+    counts are numeric already, no conversion per use), and only rows that can be flagged -
+    enough volume, anomaly_min_days baseline days - get moments at all. #}
 moments as (
     select
         windowed.*,
         windowed.days_spend as days_impressions,
         windowed.days_spend as days_clicks,
         windowed.days_spend as days_conversions,
+        {%- for metric in counted %}
+            windowed.days_{{ metric }} - 1 as less_one_{{ metric }},
+            {{ z_squared }} * windowed.days_{{ metric }} as bound_{{ metric }},
+        {%- endfor %}
         {%- for metric in metrics %}
             {%- set days = 'days_spend' if metric in additive else 'days_' ~ metric %}
             {{ days }} * sumsq_{{ metric }} - sum_{{ metric }} * sum_{{ metric }} as spread_{{ metric }},
@@ -113,21 +126,23 @@ moments as (
     from windowed
     where
         windowed.impressions >= {{ var('anomaly_min_impressions') }}
+        -- every metric's baseline days are at most the active days (days_spend)
+        and windowed.days_spend >= {{ min_days }}
         and {{ intel_in_scope('windowed') }}
     {{ evaluate_once() }}
 ),
 
-{#- a deviation needs two baseline days at least -#}
-{%- set min_days = [2, var('anomaly_min_days') | int] | max %}
-{%- set z_squared = var('anomaly_z_warning') ~ ' * ' ~ var('anomaly_z_warning') %}
+{#- Flagged: gap^2 (n - 1) >= w^2 n spread and gap <> 0. With spread > 0 that is the z test
+    (gap is not 0 then); with spread = 0 (flat baseline) the inequality always holds, so a
+    day that departs from the flat baseline is flagged (pct_change only) and one that does
+    not is not. -#}
 {%- set flagged = {} %}
 {%- for metric in metrics %}
-    {%- set n, spread, gap = 'days_' ~ metric, 'spread_' ~ metric, 'gap_' ~ metric %}
+    {%- set count = 'spend' if metric in additive else metric %}
+    {%- set n, spread, gap = 'days_' ~ count, 'spread_' ~ metric, 'gap_' ~ metric %}
     {%- set condition -%}
-        (value_{{ metric }} is not null and {{ n }} >= {{ min_days }} and (
-            ({{ spread }} > 0 and {{ gap }} * {{ gap }} * ({{ n }} - 1) >= {{ z_squared }} * {{ n }} * {{ spread }})
-            or ({{ spread }} = 0 and {{ gap }} <> 0)
-        ))
+        (value_{{ metric }} is not null and {{ n }} >= {{ min_days }} and {{ gap }} <> 0
+            and {{ gap }} * {{ gap }} * less_one_{{ count }} >= bound_{{ count }} * {{ spread }})
     {%- endset %}
     {%- do flagged.update({metric: condition}) %}
 {%- endfor %}
