@@ -25,6 +25,12 @@
 {%- set metrics = ['spend', 'impressions', 'clicks', 'conversions', 'ctr', 'cpa', 'roas'] %}
 {%- set additive = ['spend', 'impressions', 'clicks', 'conversions'] %}
 {%- set counted = ['spend', 'ctr', 'cpa', 'roas'] %}
+{#- the count of each metric's baseline days: spend, impressions, clicks and conversions have
+    values on the same (active) days, days_spend counts them all -#}
+{%- set count_of = {} %}
+{%- for metric in metrics %}
+    {%- do count_of.update({metric: 'spend' if metric in additive else metric}) %}
+{%- endfor %}
 
 with daily as (
     select
@@ -66,8 +72,6 @@ squared as (
 ),
 
 windowed as (
-    -- spend, impressions, clicks and conversions have values on the same (active) days:
-    -- days_spend counts the baseline days of all four
     select
         entity_type,
         entity_id,
@@ -110,15 +114,12 @@ windowed as (
 moments as (
     select
         windowed.*,
-        windowed.days_spend as days_impressions,
-        windowed.days_spend as days_clicks,
-        windowed.days_spend as days_conversions,
         {%- for metric in counted %}
             windowed.days_{{ metric }} - 1 as less_one_{{ metric }},
             {{ z_squared }} * windowed.days_{{ metric }} as bound_{{ metric }},
         {%- endfor %}
         {%- for metric in metrics %}
-            {%- set days = 'days_spend' if metric in additive else 'days_' ~ metric %}
+            {%- set days = 'days_' ~ count_of[metric] %}
             {{ days }} * sumsq_{{ metric }} - sum_{{ metric }} * sum_{{ metric }} as spread_{{ metric }},
             {{ days }} * value_{{ metric }} - sum_{{ metric }} as gap_{{ metric }}
             {%- if not loop.last %},{% endif %}
@@ -138,7 +139,7 @@ moments as (
     not is not. -#}
 {%- set flagged = {} %}
 {%- for metric in metrics %}
-    {%- set count = 'spend' if metric in additive else metric %}
+    {%- set count = count_of[metric] %}
     {%- set n, spread, gap = 'days_' ~ count, 'spread_' ~ metric, 'gap_' ~ metric %}
     {%- set condition -%}
         (value_{{ metric }} is not null and {{ n }} >= {{ min_days }} and {{ gap }} <> 0
@@ -169,6 +170,7 @@ any_flag as (
 
 unpivoted as (
     {%- for metric in metrics %}
+        {%- set n = 'days_' ~ count_of[metric] %}
         select
             entity_type,
             entity_id,
@@ -178,9 +180,9 @@ unpivoted as (
             impressions as day_impressions,
             cast('{{ metric }}' as {{ dbt.type_string() }}) as metric_name,
             value_{{ metric }} as metric_value,
-            sum_{{ metric }} / days_{{ metric }} as baseline_mean,
-            sqrt(spread_{{ metric }} / (days_{{ metric }} * (days_{{ metric }} - 1))) as baseline_stddev,
-            days_{{ metric }} as baseline_days
+            sum_{{ metric }} / {{ n }} as baseline_mean,
+            sqrt(spread_{{ metric }} / ({{ n }} * less_one_{{ count_of[metric] }})) as baseline_stddev,
+            {{ n }} as baseline_days
         from any_flag
         where is_flagged_{{ metric }}
         {% if not loop.last %}union all{% endif %}
