@@ -56,6 +56,42 @@ def intelligence_share(label: str) -> None:
     )
 
 
+def unit_test_share(label: str) -> None:
+    """Node time of the last invocation's dbt unit tests, and the intelligence marts' part."""
+    results = [r for r in last_results() if r["unique_id"].startswith("unit_test.")]
+    total = sum(r["execution_time"] for r in results)
+    # unit_test.<package>.<model>.<name>
+    ours = [r for r in results if r["unique_id"].split(".")[2] in INTELLIGENCE_MODELS]
+    print(
+        f"  {label}: {len(results)} in {total:.1f} s node time, the intelligence marts' "
+        f"{len(ours)} in {sum(r['execution_time'] for r in ours):.1f} s",
+        flush=True,
+    )
+
+
+def seconds_after(model: str, target: Path | None = None) -> float | None:
+    """Seconds from the end of `model` to the end of the last node of the last dbt invocation
+    (run_results.json): the part of the build that comes after it. The campaign-intelligence
+    marts all start after mart_entity_daily_metrics, so what they add to a build's wall clock
+    is this tail with them less the tail without them - a reading the parts of the build
+    before that point (the same in both, and as noisy as a shared machine) do not enter."""
+    import datetime as dt
+
+    def ends(result: dict) -> list[dt.datetime]:
+        return [
+            dt.datetime.fromisoformat(t["completed_at"].replace("Z", "+00:00"))
+            for t in result.get("timing", [])
+            if t.get("completed_at")
+        ]
+
+    results = last_results(target)
+    last = max((max(ends(r)) for r in results if ends(r)), default=None)
+    mine = [r for r in results if r["unique_id"].split(".")[-1] == model and ends(r)]
+    if last is None or not mine:
+        return None
+    return (last - max(ends(mine[0]))).total_seconds()
+
+
 INTELLIGENCE_MODELS = {
     "mart_metric_anomalies",
     "mart_creative_fatigue",

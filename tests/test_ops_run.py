@@ -48,11 +48,22 @@ def test_dry_run_lists_due_loaders_and_skips_file_drop_sources(db_url, monkeypat
     assert "not due:   load facebook  (not a client+day loader" in out
     # not a spend source (no registry line), but a client+day loader: scheduled too
     assert "would run: adwh load mixpanel --client globex" in out
-    assert "would run: dbt build --select tag:daily --vars {full_scan_tests: true}" in out
+    assert (
+        "would run: dbt build --select tag:daily --vars {full_scan_tests: true} "
+        "--exclude-resource-type unit_test\n" in out
+    )
     # a dry run changes nothing: no run recorded, no audit row
     assert query(
         db_url, "select to_regclass('adwh_ops.runs'), to_regclass('adwh_ops.audit_log')"
     ) == [(None, None)]
+
+
+def test_unit_tests_join_the_scheduled_build_only_when_asked(db_url, monkeypatch, capsys):
+    monkeypatch.setenv("SCHEDULE__BUILD__UNIT_TESTS", "true")
+    assert cli.main(["run", "--dry-run"]) == 0
+    out = capsys.readouterr().out
+    assert "would run: dbt build\n" in out
+    assert "unit_test" not in out
 
 
 def test_a_bad_schedule_is_a_configuration_error(db_url, monkeypatch, capsys):

@@ -56,6 +56,21 @@
 {% macro default__analyze_relation(relation) -%}
 {%- endmacro %}
 
+{#- Set the visibility map and the planner statistics of a table just built from scratch (a
+    post-hook outside the transaction: VACUUM cannot run inside one). Its data tests and the
+    models reading it then scan an index instead of hashing every row, on a table no
+    autovacuum has seen yet. A no-op elsewhere. -#}
+{% macro vacuum_analyze_relation(relation) -%}
+    {{ return(adapter.dispatch('vacuum_analyze_relation', 'adwh')(relation)) }}
+{%- endmacro %}
+
+{% macro postgres__vacuum_analyze_relation(relation) -%}
+    vacuum analyze {{ relation }}
+{%- endmacro %}
+
+{% macro default__vacuum_analyze_relation(relation) -%}
+{%- endmacro %}
+
 {#- Appended to a subquery whose computed columns are read several times downstream: on
     Postgres `offset 0` keeps the planner from flattening it, so each expression is evaluated
     once per row instead of once per reference (a 2x cost on mart_creative_fatigue's full

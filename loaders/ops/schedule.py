@@ -60,13 +60,18 @@ def read_schedule(source_names: list[str]) -> list[Entry]:
 
 
 def build_args() -> list[str]:
-    """The run's `dbt build` arguments: `[schedule.build] select` (empty: the whole project)
-    and, with `full_scan_tests = true`, tests that scan every partition rather than only those
-    the build changed (a weekly cron line with SCHEDULE__BUILD__FULL_SCAN_TESTS)."""
+    """The run's `dbt build` arguments: `[schedule.build] select` (empty: the whole project);
+    with `full_scan_tests = true`, tests that scan every partition rather than only those the
+    build changed (a weekly cron line with SCHEDULE__BUILD__FULL_SCAN_TESTS); and without dbt's
+    unit tests unless `unit_tests = true`: they check the models' SQL on fixed rows, whatever
+    the warehouse holds, so CI and the demo's build answer them (dbt's own advice for
+    production builds)."""
     select = str(config.get("schedule.build.select", "") or "").strip()
     args = ["--select", select] if select else []
     if config.get_bool("schedule.build.full_scan_tests", False):
         args += ["--vars", "{full_scan_tests: true}"]
+    if not config.get_bool("schedule.build.unit_tests", False):
+        args += ["--exclude-resource-type", "unit_test"]
     return args
 
 
