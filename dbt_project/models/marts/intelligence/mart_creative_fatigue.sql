@@ -27,7 +27,9 @@
                        trend = clamp(-ctr_slope_14d x 13 / mean daily CTR of the 14 days, 0, 1)
                        frequency_pressure = clamp((frequency - 1) / (fatigue_high_frequency - 1), 0, 1)
     scored from var fatigue_min_days active days; 'rotate' from fatigue_score_rotate, 'refresh'
-    (is_fatigued) from fatigue_score_refresh, else 'ok'. Incremental: each client from its first
+    (is_fatigued) from fatigue_score_refresh, else 'ok'. reason: the CTR figures behind a
+    'refresh' / 'rotate', the score of an 'ok' (its figures are the columns beside it), or the
+    missing history. Incremental: each client from its first
     changed day; the running counts continue from the creative's newest stored row. -#}
 
 {%- set high_frequency = var('fatigue_high_frequency') %}
@@ -145,7 +147,17 @@ frequencies as (
 
 measured as (
     select
-        windowed.*,
+        windowed.client_id,
+        windowed.creative_key,
+        windowed.creative_name,
+        windowed.source,
+        windowed.campaign_name,
+        windowed.date_day,
+        windowed.days_active,
+        windowed.impressions,
+        windowed.clicks,
+        windowed.first7_impressions,
+        windowed.first7_clicks,
         {{ safe_divide('first7_clicks', 'first7_impressions') }} as first7_ctr_value,
         {{ safe_divide('last7_clicks', 'last7_impressions') }} as last7_ctr_value,
         case
@@ -162,32 +174,23 @@ measured as (
     where windowed.is_in_scope
 ),
 
-components as (
-    select
-        measured.*,
-        coalesce({{ clamp('1 - ' ~ safe_divide('last7_ctr_value', 'first7_ctr_value'), 0, 1) }}, 0)
-            as decline,
-        coalesce({{ clamp(safe_divide('-slope_value * 13', 'mean_ctr_14d'), 0, 1) }}, 0) as trend,
-        coalesce(
-            {{ clamp('(frequency - 1) / ' ~ (high_frequency - 1), 0, 1) }}, 0
-        ) as frequency_pressure
-    from (
-        select * from measured {{ evaluate_once() }}  -- noqa: AM04
-    ) as measured
-),
+{#- the score's three components, each read once: computed inside it, for scored rows only -#}
+{%- set decline = 'coalesce(' ~ clamp('1 - ' ~ safe_divide('last7_ctr_value', 'first7_ctr_value'), 0, 1) ~ ', 0)' %}
+{%- set trend = 'coalesce(' ~ clamp(safe_divide('-slope_value * 13', 'mean_ctr_14d'), 0, 1) ~ ', 0)' %}
+{%- set frequency_pressure = 'coalesce(' ~ clamp('(frequency - 1) / ' ~ (high_frequency - 1), 0, 1) ~ ', 0)' %}
 
 scored as (
     select
-        components.*,
+        measured.*,
         case
-            when components.days_active >= {{ var('fatigue_min_days') }}
+            when measured.days_active >= {{ var('fatigue_min_days') }}
                 then cast(
                     round(
                         100
                         * (
-                            0.60 * components.decline
-                            + 0.25 * components.trend
-                            + 0.15 * components.frequency_pressure
+                            0.60 * {{ decline }}
+                            + 0.25 * {{ trend }}
+                            + 0.15 * {{ frequency_pressure }}
                         ),
                         0
                     )
@@ -195,8 +198,8 @@ scored as (
                 )
         end as score
     from (
-        select * from components {{ evaluate_once() }}  -- noqa: AM04
-    ) as components
+        select * from measured {{ evaluate_once() }}  -- noqa: AM04
+    ) as measured
 )
 
 select
@@ -227,6 +230,10 @@ select
             then {{ dbt.concat([
                 "'too little history: '", number_text('days_active', 0),
                 "' active days, scoring needs " ~ var('fatigue_min_days') ~ "'"]) }}
+        when score < {{ var('fatigue_score_refresh') }}
+            then {{ dbt.concat([
+                "'fatigue score '", "cast(score as " ~ dbt.type_string() ~ ")",
+                "' under " ~ var('fatigue_score_refresh') ~ "'"]) }}
         else {{ dbt.concat([
             "'CTR last 7 days '", number_text('100 * last7_ctr_value', 2),
             "' % vs first 7 days '", number_text('100 * first7_ctr_value', 2),
