@@ -175,9 +175,11 @@ measured as (
 ),
 
 {#- the score's three components, each read once: computed inside it, for scored rows only -#}
-{%- set decline = 'coalesce(' ~ clamp('1 - ' ~ safe_divide('last7_ctr_value', 'first7_ctr_value'), 0, 1) ~ ', 0)' %}
+{%- set ctr_ratio = safe_divide('last7_ctr_value', 'first7_ctr_value') %}
+{%- set decline = 'coalesce(' ~ clamp('1 - ' ~ ctr_ratio, 0, 1) ~ ', 0)' %}
 {%- set trend = 'coalesce(' ~ clamp(safe_divide('-slope_value * 13', 'mean_ctr_14d'), 0, 1) ~ ', 0)' %}
-{%- set frequency_pressure = 'coalesce(' ~ clamp('(frequency - 1) / ' ~ (high_frequency - 1), 0, 1) ~ ', 0)' %}
+{%- set pressure = clamp('(frequency - 1) / ' ~ (high_frequency - 1), 0, 1) %}
+{%- set frequency_pressure = 'coalesce(' ~ pressure ~ ', 0)' %}
 
 scored as (
     select
