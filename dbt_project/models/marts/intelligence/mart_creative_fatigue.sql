@@ -29,8 +29,8 @@
     scored from var fatigue_min_days active days; 'rotate' from fatigue_score_rotate, 'refresh'
     (is_fatigued) from fatigue_score_refresh, else 'ok'. reason: the CTR figures behind a
     'refresh' / 'rotate', the score of an 'ok' (its figures are the columns beside it), or the
-    missing history. Incremental: each client from its first
-    changed day; the running counts continue from the creative's newest stored row. -#}
+    missing history. Incremental: each client from its first changed day; the running counts
+    continue from the creative's newest stored row. -#}
 
 {%- set high_frequency = var('fatigue_high_frequency') %}
 
