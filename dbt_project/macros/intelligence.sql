@@ -159,3 +159,11 @@
 {% macro intel_build_stamp() -%}
     cast('{{ run_started_at.isoformat() }}' as timestamp with time zone)
 {%- endmacro %}
+
+{#- Post-hook of the two large intelligence marts (outside the transaction): a table a build
+    has just created (full refresh or first build) gets its visibility map and statistics at
+    once, so its data tests read an index instead of hashing every row of a table no
+    autovacuum has seen yet; an incremental build leaves that to autovacuum. -#}
+{% macro intel_vacuum_new_table() -%}
+    {% if not is_incremental() %}{{ analyze_relation(this, vacuum=true) }}{% endif %}
+{%- endmacro %}

@@ -44,31 +44,18 @@
     {{ return([]) }}
 {%- endmacro %}
 
-{#- Refresh the planner statistics of `relation` (a post-hook); a no-op elsewhere. -#}
-{% macro analyze_relation(relation) -%}
-    {{ return(adapter.dispatch('analyze_relation', 'adwh')(relation)) }}
+{#- Refresh the planner statistics of `relation` (a post-hook); with vacuum=true also set its
+    visibility map - VACUUM cannot run inside a transaction, so that hook needs
+    "transaction": false. A no-op elsewhere. -#}
+{% macro analyze_relation(relation, vacuum=false) -%}
+    {{ return(adapter.dispatch('analyze_relation', 'adwh')(relation, vacuum)) }}
 {%- endmacro %}
 
-{% macro postgres__analyze_relation(relation) -%}
-    analyze {{ relation }}
+{% macro postgres__analyze_relation(relation, vacuum) -%}
+    {% if vacuum %}vacuum {% endif %}analyze {{ relation }}
 {%- endmacro %}
 
-{% macro default__analyze_relation(relation) -%}
-{%- endmacro %}
-
-{#- Set the visibility map and the planner statistics of a table just built from scratch (a
-    post-hook outside the transaction: VACUUM cannot run inside one). Its data tests and the
-    models reading it then scan an index instead of hashing every row, on a table no
-    autovacuum has seen yet. A no-op elsewhere. -#}
-{% macro vacuum_analyze_relation(relation) -%}
-    {{ return(adapter.dispatch('vacuum_analyze_relation', 'adwh')(relation)) }}
-{%- endmacro %}
-
-{% macro postgres__vacuum_analyze_relation(relation) -%}
-    vacuum analyze {{ relation }}
-{%- endmacro %}
-
-{% macro default__vacuum_analyze_relation(relation) -%}
+{% macro default__analyze_relation(relation, vacuum) -%}
 {%- endmacro %}
 
 {#- Appended to a subquery whose computed columns are read several times downstream: on

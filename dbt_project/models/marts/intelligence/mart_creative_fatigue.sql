@@ -4,10 +4,7 @@
         incremental_strategy='append',
         on_schema_change='fail',
         pre_hook="{{ intel_replace_scope(ref('mart_entity_daily_metrics')) }}",
-        post_hook=[{
-            "sql": "{% if not is_incremental() %}{{ vacuum_analyze_relation(this) }}{% endif %}",
-            "transaction": false,
-        }],
+        post_hook=[{"sql": "{{ intel_vacuum_new_table() }}", "transaction": false}],
         indexes=table_indexes([
             {'columns': ['client_id', 'date_day']},
             {'columns': ['creative_key', 'date_day']},
