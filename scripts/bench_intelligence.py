@@ -4,6 +4,7 @@ DBT_TARGET_PATH): its slowest nodes, and what the campaign-intelligence marts
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import os
 from pathlib import Path
@@ -37,8 +38,8 @@ def intelligence_share(label: str) -> None:
     def belongs(unique_id: str) -> bool:
         if unique_id in ours:
             return True
-        if unique_id.startswith("unit_test."):  # unit_test.<package>.<model>.<name>
-            return unique_id.split(".")[2] in INTELLIGENCE_MODELS
+        if unique_id.startswith("unit_test."):
+            return unit_test_model(unique_id) in INTELLIGENCE_MODELS
         depends = nodes.get(unique_id, {}).get("depends_on", {}).get("nodes", [])
         return unique_id.startswith("test.") and any(d in ours for d in depends)
 
@@ -56,15 +57,19 @@ def intelligence_share(label: str) -> None:
     )
 
 
+def unit_test_model(unique_id: str) -> str:
+    """The model a dbt unit test tests: unit_test.<package>.<model>.<name>."""
+    return unique_id.split(".")[2]
+
+
 def unit_test_share(label: str) -> None:
     """Node time of the last invocation's dbt unit tests, and the intelligence marts' part."""
     results = [r for r in last_results() if r["unique_id"].startswith("unit_test.")]
-    total = sum(r["execution_time"] for r in results)
-    # unit_test.<package>.<model>.<name>
-    ours = [r for r in results if r["unique_id"].split(".")[2] in INTELLIGENCE_MODELS]
+    ours = [r for r in results if unit_test_model(r["unique_id"]) in INTELLIGENCE_MODELS]
     print(
-        f"  {label}: {len(results)} in {total:.1f} s node time, the intelligence marts' "
-        f"{len(ours)} in {sum(r['execution_time'] for r in ours):.1f} s",
+        f"  {label}: {len(results)} in {sum(r['execution_time'] for r in results):.1f} s node "
+        f"time, the intelligence marts' {len(ours)} in "
+        f"{sum(r['execution_time'] for r in ours):.1f} s",
         flush=True,
     )
 
@@ -75,21 +80,15 @@ def seconds_after(model: str, target: Path | None = None) -> float | None:
     marts all start after mart_entity_daily_metrics, so what they add to a build's wall clock
     is this tail with them less the tail without them - a reading the parts of the build
     before that point (the same in both, and as noisy as a shared machine) do not enter."""
-    import datetime as dt
-
-    def ends(result: dict) -> list[dt.datetime]:
-        return [
-            dt.datetime.fromisoformat(t["completed_at"].replace("Z", "+00:00"))
-            for t in result.get("timing", [])
-            if t.get("completed_at")
-        ]
-
-    results = last_results(target)
-    last = max((max(ends(r)) for r in results if ends(r)), default=None)
-    mine = [r for r in results if r["unique_id"].split(".")[-1] == model and ends(r)]
-    if last is None or not mine:
+    ends: dict[str, dt.datetime] = {}
+    for result in last_results(target):
+        done = [t["completed_at"] for t in result.get("timing", []) if t.get("completed_at")]
+        if done:
+            ends[result["unique_id"]] = dt.datetime.fromisoformat(max(done).replace("Z", "+00:00"))
+    mine = [end for unique_id, end in ends.items() if unique_id.split(".")[-1] == model]
+    if not mine:
         return None
-    return (last - max(ends(mine[0]))).total_seconds()
+    return (max(ends.values()) - mine[0]).total_seconds()
 
 
 INTELLIGENCE_MODELS = {
