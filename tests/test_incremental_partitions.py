@@ -8,6 +8,9 @@ Expected partitions are worked out from the deliveries below, not read from the 
 from __future__ import annotations
 
 import datetime as dt
+import os
+import re
+from pathlib import Path
 
 import pytest
 from conftest import fresh_database, query
@@ -76,6 +79,15 @@ def history(server_url, s3):
         yield {"url": url, "settings": cfg, "s3": client}
 
 
+def scoped_rows(url: str, test_name: str, columns: str) -> list[tuple]:
+    """What the data test `test_name` reads when it runs now: its compiled relation (the
+    tested model narrowed by `where: "__changed_partitions__"`), as distinct `columns`."""
+    run_dbt(["compile", "--select", test_name, "--vars", '{"lookback_days": 0}'], url)
+    (compiled,) = Path(os.environ["DBT_TARGET_PATH"], "compiled").rglob(f"{test_name}.sql")
+    scoped = re.search(r"from \((select \* from .*)\) dbt_subquery", compiled.read_text(), re.S)
+    return query(url, f"select distinct {columns} from ({scoped.group(1)}) as scoped order by 1")
+
+
 def test_a_day_restated_200_days_back_rebuilds_that_partition_only(history):
     url, cfg, client = history["url"], history["settings"], history["s3"]
     client.put_object(
@@ -102,6 +114,14 @@ def test_a_day_restated_200_days_back_rebuilds_that_partition_only(history):
         "where client_id = 'acme' and date_day = %s",
         (RESTATED,),
     ) == [(7000 + 3500,)]
+    # the data tests of a model with a date_day read the days that build rebuilt (every
+    # client's); of one without, everything (both clients' two creatives)
+    assert scoped_rows(url, "not_null_int_daily_performance__priced_spend_basis", "date_day") == [
+        (RESTATED,)
+    ]
+    assert scoped_rows(url, "not_null_dim_creatives_creative_key", "client_id, creative_name") == [
+        (client_id, creative) for client_id in ("acme", "globex") for creative in ("A", "B")
+    ]
 
     # nothing new: nothing rebuilt
     run_dbt(["run", "--vars", '{"lookback_days": 0}'], url)
