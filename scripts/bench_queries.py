@@ -41,7 +41,6 @@ from pathlib import Path
 from urllib.parse import urlparse
 
 import numpy as np
-import psycopg2
 import pyarrow as pa
 import pyarrow.csv as pacsv
 
@@ -54,7 +53,7 @@ from loaders.core.settings import project_dir
 from loaders.demo.local_s3 import LOCAL_KEY_ID, LOCAL_SECRET, local_s3
 from loaders.sources import bidder as performance
 from loaders.sources import surfside
-from loaders.warehouse.database import database_url, scratch_database
+from loaders.warehouse.database import connect, database_url, scratch_database
 from loaders.warehouse.dbt_runner import run_dbt
 
 GEO_CREATIVES = 1_500
@@ -263,13 +262,8 @@ def vacuum_analyze(url: str) -> None:
     """VACUUM ANALYZE the scratch database, so that no autovacuum backlog from the builds
     before runs during the next timed one (on two cores a worker takes half the machine)."""
     start = time.perf_counter()
-    conn = psycopg2.connect(url)
-    conn.autocommit = True
-    try:
-        with conn.cursor() as cur:
-            cur.execute("vacuum (analyze)")
-    finally:
-        conn.close()
+    with connect(url, autocommit=True) as conn, conn.cursor() as cur:
+        cur.execute("vacuum (analyze)")
     print(f"  {'vacuum analyze':<44}{time.perf_counter() - start:8.1f} s", flush=True)
 
 

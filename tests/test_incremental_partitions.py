@@ -85,6 +85,7 @@ def scoped_rows(url: str, test_name: str, columns: str) -> list[tuple]:
     run_dbt(["compile", "--select", test_name, "--vars", '{"lookback_days": 0}'], url)
     (compiled,) = Path(os.environ["DBT_TARGET_PATH"], "compiled").rglob(f"{test_name}.sql")
     scoped = re.search(r"from \((select \* from .*)\) dbt_subquery", compiled.read_text(), re.S)
+    assert scoped, f"{compiled}: no scoped subquery in the compiled test"
     return query(url, f"select distinct {columns} from ({scoped.group(1)}) as scoped order by 1")
 
 
