@@ -19,6 +19,7 @@ from decimal import Decimal
 import pytest
 from conftest import fresh_database, query
 from helpers.surfside_s3 import local_settings
+from psycopg2 import errors
 
 from loaders.consume.reports import render_report
 from loaders.sources import surfside
@@ -166,3 +167,37 @@ def test_incremental_equals_full_refresh_after_a_restated_day_and_a_new_one(ware
     again = query(url, vacuumed)
     assert [name for name, _ in again] == ["mart_creative_fatigue", "mart_metric_anomalies"]
     assert all(later > earlier for (_, later), (_, earlier) in zip(again, first, strict=True))
+
+
+def test_a_unique_index_enforces_the_grain_and_without_it_the_test_scans(warehouse):
+    """The uniqueness test of a mart with a unique index on its grain skips the scan: the
+    database refuses a duplicate. An index on other columns does not count: the test scans
+    and finds the duplicate. Last in the module: it leaves a duplicate row behind."""
+    url = warehouse["url"]
+    mart = "marts.mart_creative_fatigue"
+    duplicate = f"insert into {mart} select * from {mart} order by date_day limit 1"
+    with pytest.raises(errors.UniqueViolation):
+        query(url, duplicate)
+    [(index,)] = query(
+        url,
+        f"select indexrelid::regclass::text from pg_index where indrelid = '{mart}'::regclass "
+        "and indisunique",
+    )
+    query(url, f"drop index {index}")
+    query(url, f"create unique index wider_grain on {mart} (creative_key, date_day, source)")
+    # the same creative and day from another source: the wider index lets it in
+    query(
+        url,
+        f"insert into {mart} select (jsonb_populate_record(null::{mart}, "
+        f"""to_jsonb(t) || '{{"source": "elsewhere"}}')).* from {mart} as t limit 1""",
+    )
+    selector = "mart_creative_fatigue,test_name:unique_combination_of_columns"
+    result = run_dbt(
+        ["test", "--select", selector, "--vars", "{full_scan_tests: true}"], url, check=False
+    )
+    [(status, failures)] = [
+        (str(r.status), r.failures)
+        for r in result.result.results
+        if r.node.unique_id.startswith("test.")
+    ]
+    assert (status, failures) == ("fail", 1)

@@ -72,3 +72,51 @@
 
 {% macro default__evaluate_once() -%}
 {%- endmacro %}
+
+{#- The two bodies of tests/generic/unique_combination_of_columns.sql. -#}
+{% macro default__test_unique_combination_of_columns(model, combination_of_columns) -%}
+select
+    {{ combination_of_columns | join(', ') }},
+    count(*) as occurrences
+from {{ model }}
+group by {{ combination_of_columns | join(', ') }}
+having count(*) > 1
+{%- endmacro %}
+
+{#- `scanned` is the model as the test reads it (a subquery when the test is scoped); the
+    macro's own `model` is the test node, whose attached_node names the table to look up. -#}
+{% macro postgres__test_unique_combination_of_columns(scanned, combination_of_columns) -%}
+{%- set tested = graph.nodes.get(model.attached_node) if model.attached_node else none %}
+{%- if tested is none -%}
+    {{ return(default__test_unique_combination_of_columns(scanned, combination_of_columns)) }}
+{%- endif %}
+{%- set columns = combination_of_columns | map('lower') | sort %}
+with enforcing_index as (
+    select 1 as found
+    from pg_catalog.pg_index as candidate
+    inner join pg_catalog.pg_class as tbl on candidate.indrelid = tbl.oid
+    inner join pg_catalog.pg_namespace as nsp on tbl.relnamespace = nsp.oid
+    where
+        nsp.nspname = '{{ tested.schema }}'
+        and tbl.relname = '{{ tested.alias or tested.name }}'
+        and candidate.indisunique
+        and candidate.indisvalid
+        and candidate.indpred is null
+        and candidate.indexprs is null
+        and candidate.indnatts = {{ columns | length }}
+        and array(
+            select att.attname::text
+            from pg_catalog.pg_attribute as att
+            where att.attrelid = tbl.oid and att.attnum = any(candidate.indkey)
+            order by att.attname::text
+        ) = array[{% for column in columns %}'{{ column }}'{% if not loop.last %}, {% endif %}{% endfor %}]::text[]
+)
+
+select
+    {{ combination_of_columns | join(', ') }},
+    count(*) as occurrences
+from {{ scanned }}
+where not exists (select 1 from enforcing_index)
+group by {{ combination_of_columns | join(', ') }}
+having count(*) > 1
+{%- endmacro %}

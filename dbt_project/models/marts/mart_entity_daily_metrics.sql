@@ -8,7 +8,7 @@
             ['client_id', 'date_day']) }}",
         post_hook="{{ incremental_end(incremental_partition_columns()['mart_entity_daily_metrics']) }}",
         indexes=table_indexes([
-            {'columns': ['entity_type', 'entity_id', 'date_day']},
+            {'columns': ['entity_type', 'entity_id', 'date_day'], 'unique': true},
             {'columns': ['date_day']},
             {'columns': ['client_id', 'date_day']},
         ]),

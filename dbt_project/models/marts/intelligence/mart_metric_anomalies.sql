@@ -7,7 +7,7 @@
         post_hook=[{"sql": "{{ intel_vacuum_new_table() }}", "transaction": false}],
         indexes=table_indexes([
             {'columns': ['client_id', 'date_day']},
-            {'columns': ['entity_type', 'entity_id', 'date_day']},
+            {'columns': ['entity_type', 'entity_id', 'date_day', 'metric_name'], 'unique': true},
         ]),
     )
 }}
