@@ -170,14 +170,36 @@ def test_incremental_equals_full_refresh_after_a_restated_day_and_a_new_one(ware
 
 
 def test_a_unique_index_enforces_the_grain_and_without_it_the_test_scans(warehouse):
-    """The uniqueness test of a mart with a unique index on its grain skips the scan: the
-    database refuses a duplicate. An index on other columns does not count: the test scans
-    and finds the duplicate. Last in the module: it leaves a duplicate row behind."""
+    """The uniqueness test of a mart with a unique index on its grain relies on the index: the
+    database refuses a duplicate. The index lets rows with a NULL key repeat, and the test
+    still finds those; an index on other columns does not count, and the test scans
+    everything. Last in the module: it leaves duplicates behind."""
     url = warehouse["url"]
     mart = "marts.mart_creative_fatigue"
-    duplicate = f"insert into {mart} select * from {mart} order by date_day limit 1"
     with pytest.raises(errors.UniqueViolation):
-        query(url, duplicate)
+        query(url, f"insert into {mart} select * from {mart} order by date_day limit 1")
+
+    def insert_changed(change: str, copies: int = 1) -> None:
+        query(
+            url,
+            f"insert into {mart} select (jsonb_populate_record(null::{mart}, "
+            f"to_jsonb(t) || '{change}')).* from (select * from {mart} order by date_day "
+            f"limit 1) as t cross join generate_series(1, {copies})",
+        )
+
+    def uniqueness_failures() -> tuple[str, int]:
+        selector = "mart_creative_fatigue,test_name:unique_combination_of_columns"
+        args = ["test", "--select", selector, "--vars", "{full_scan_tests: true}"]
+        result = run_dbt(args, url, check=False)
+        [outcome] = [
+            (str(r.status), r.failures)
+            for r in result.result.results
+            if r.node.unique_id.startswith("test.")
+        ]
+        return outcome
+
+    insert_changed('{"creative_key": null}', copies=2)  # the unique index lets both in
+    assert uniqueness_failures() == ("fail", 1)
     [(index,)] = query(
         url,
         f"select indexrelid::regclass::text from pg_index where indrelid = '{mart}'::regclass "
@@ -186,18 +208,5 @@ def test_a_unique_index_enforces_the_grain_and_without_it_the_test_scans(warehou
     query(url, f"drop index {index}")
     query(url, f"create unique index wider_grain on {mart} (creative_key, date_day, source)")
     # the same creative and day from another source: the wider index lets it in
-    query(
-        url,
-        f"insert into {mart} select (jsonb_populate_record(null::{mart}, "
-        f"""to_jsonb(t) || '{{"source": "elsewhere"}}')).* from {mart} as t limit 1""",
-    )
-    selector = "mart_creative_fatigue,test_name:unique_combination_of_columns"
-    result = run_dbt(
-        ["test", "--select", selector, "--vars", "{full_scan_tests: true}"], url, check=False
-    )
-    [(status, failures)] = [
-        (str(r.status), r.failures)
-        for r in result.result.results
-        if r.node.unique_id.startswith("test.")
-    ]
-    assert (status, failures) == ("fail", 1)
+    insert_changed('{"source": "elsewhere"}')
+    assert uniqueness_failures() == ("fail", 2)

@@ -84,7 +84,10 @@ having count(*) > 1
 {%- endmacro %}
 
 {#- `scanned` is the model as the test reads it (a subquery when the test is scoped); the
-    macro's own `model` is the test node, whose attached_node names the table to look up. -#}
+    macro's own `model` is the test node, whose attached_node names the table to look up.
+    A unique index lets rows with a NULL in its columns repeat (NULLs are distinct to it, not
+    to GROUP BY), so with the index those rows are still read: a filtered scan, no
+    aggregate of the whole table. -#}
 {% macro postgres__test_unique_combination_of_columns(scanned, combination_of_columns) -%}
 {%- set tested = graph.nodes.get(model.attached_node) if model.attached_node else none %}
 {%- if tested is none -%}
@@ -116,7 +119,11 @@ select
     {{ combination_of_columns | join(', ') }},
     count(*) as occurrences
 from {{ scanned }}
-where not exists (select 1 from enforcing_index)
+where
+    not exists (select 1 from enforcing_index)
+    {%- for column in combination_of_columns %}
+    or {{ column }} is null
+    {%- endfor %}
 group by {{ combination_of_columns | join(', ') }}
 having count(*) > 1
 {%- endmacro %}
