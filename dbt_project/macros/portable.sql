@@ -73,57 +73,56 @@
 {% macro default__evaluate_once() -%}
 {%- endmacro %}
 
-{#- The two bodies of tests/generic/unique_combination_of_columns.sql. -#}
-{% macro default__test_unique_combination_of_columns(model, combination_of_columns) -%}
+{#- The two bodies of tests/generic/unique_combination_of_columns.sql: the GROUP BY, over the
+    rows `only_where` keeps (all by default). -#}
+{% macro default__test_unique_combination_of_columns(model, combination_of_columns, only_where=none) -%}
 select
     {{ combination_of_columns | join(', ') }},
     count(*) as occurrences
 from {{ model }}
+{%- if only_where %}
+where {{ only_where }}
+{%- endif %}
 group by {{ combination_of_columns | join(', ') }}
 having count(*) > 1
 {%- endmacro %}
 
 {#- `scanned` is the model as the test reads it (a subquery when the test is scoped); the
     macro's own `model` is the test node, whose attached_node names the table to look up.
-    A unique index lets rows with a NULL in its columns repeat (NULLs are distinct to it, not
-    to GROUP BY), so with the index those rows are still read: a filtered scan, no
-    aggregate of the whole table. -#}
+    With a valid unique index on exactly the columns, only the rows with a NULL in one of
+    them are grouped: the index lets those repeat (NULLs are distinct to it, not to GROUP BY),
+    and refused every other duplicate. The catalog lookup is one uncorrelated subquery,
+    evaluated once. -#}
 {% macro postgres__test_unique_combination_of_columns(scanned, combination_of_columns) -%}
 {%- set tested = graph.nodes.get(model.attached_node) if model.attached_node else none %}
 {%- if tested is none -%}
     {{ return(default__test_unique_combination_of_columns(scanned, combination_of_columns)) }}
 {%- endif %}
 {%- set columns = combination_of_columns | map('lower') | sort %}
-with enforcing_index as (
-    select 1 as found
-    from pg_catalog.pg_index as candidate
-    inner join pg_catalog.pg_class as tbl on candidate.indrelid = tbl.oid
-    inner join pg_catalog.pg_namespace as nsp on tbl.relnamespace = nsp.oid
-    where
-        nsp.nspname = '{{ tested.schema }}'
-        and tbl.relname = '{{ tested.alias or tested.name }}'
-        and candidate.indisunique
-        and candidate.indisvalid
-        and candidate.indpred is null
-        and candidate.indexprs is null
-        and candidate.indnatts = {{ columns | length }}
-        and array(
-            select att.attname::text
-            from pg_catalog.pg_attribute as att
-            where att.attrelid = tbl.oid and att.attnum = any(candidate.indkey)
-            order by att.attname::text
-        ) = array[{% for column in columns %}'{{ column }}'{% if not loop.last %}, {% endif %}{% endfor %}]::text[]
-)
-
-select
-    {{ combination_of_columns | join(', ') }},
-    count(*) as occurrences
-from {{ scanned }}
-where
-    not exists (select 1 from enforcing_index)
+{%- set only_where -%}
+    not exists (
+        select 1
+        from pg_catalog.pg_index as candidate
+        inner join pg_catalog.pg_class as tbl on candidate.indrelid = tbl.oid
+        inner join pg_catalog.pg_namespace as nsp on tbl.relnamespace = nsp.oid
+        where
+            nsp.nspname = '{{ tested.schema }}'
+            and tbl.relname = '{{ tested.alias or tested.name }}'
+            and candidate.indisunique
+            and candidate.indisvalid
+            and candidate.indpred is null
+            and candidate.indexprs is null
+            and candidate.indnatts = {{ columns | length }}
+            and array(
+                select att.attname::text
+                from pg_catalog.pg_attribute as att
+                where att.attrelid = tbl.oid and att.attnum = any(candidate.indkey)
+                order by att.attname::text
+            ) = array[{% for column in columns %}'{{ column }}'{% if not loop.last %}, {% endif %}{% endfor %}]::text[]
+    )
     {%- for column in combination_of_columns %}
     or {{ column }} is null
     {%- endfor %}
-group by {{ combination_of_columns | join(', ') }}
-having count(*) > 1
+{%- endset %}
+{{ return(default__test_unique_combination_of_columns(scanned, combination_of_columns, only_where)) }}
 {%- endmacro %}
