@@ -97,6 +97,7 @@ INTELLIGENCE_MODELS = {
     "mart_pacing",
     "mart_prediction_accuracy",
     "mart_prediction_model_accuracy",
+    "int_alert_episodes__non_anomaly",
     "mart_alerts",
     "mart_daily_client_report",
 }

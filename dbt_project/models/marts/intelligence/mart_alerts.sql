@@ -4,14 +4,13 @@
 ])) }}
 
 {#- One row per alert episode: a run of consecutive days on which one condition held for one
-    client x entity x alert_type. alert_id = hash(client, entity type, entity, alert type,
-    first day): stable across rebuilds, and a condition that returns after a day without it
-    opens a new episode (a resolved alert stays resolved). An episode is open while its last
-    day is the client's newest day (of data or of coverage), resolved after.
+    client x entity x alert_type (macros/alerts.sql: the stable alert_id, open / resolved).
     Conditions per day (docs/intelligence.md):
       spend_anomaly       mart_metric_anomalies, spend, either direction, its severity
       ctr_drop            mart_metric_anomalies, ctr, down
       conversions_drop    mart_metric_anomalies, conversions, down
+    and, built apart by int_alert_episodes__non_anomaly while the anomaly mart still runs
+    (their episodes are appended as they are):
       roas_below_target   client ROAS of the trailing 7 days below a 'min' roas target
       cpa_above_target    client CPA of the trailing 7 days above a 'max' cpa target
                           (critical when missed by more than var target_critical_gap)
@@ -22,8 +21,6 @@
       data_missing        mart_data_coverage missing_file / failed (warning)
       data_rejected       mart_data_coverage rejected (critical)
     Rebuilt in full from the day-level histories (the incremental marts keep theirs). -#}
-
-{%- set gap = var('target_critical_gap') %}
 
 with anomaly_conditions as (
     select
@@ -58,258 +55,9 @@ with anomaly_conditions as (
         and (metric_name = 'spend' or (metric_name in ('ctr', 'conversions') and direction = 'down'))
 ),
 
-client_kpis as (
-    select
-        client_id,
-        entity_name,
-        date_day,
-        sum(spend) over last_7_days as spend_7d,
-        {{ safe_divide('sum(conversion_revenue) over last_7_days', 'sum(spend) over last_7_days') }}
-            as roas_7d,
-        {{ safe_divide('sum(spend) over last_7_days', 'sum(conversions) over last_7_days') }} as cpa_7d
-    from {{ ref('mart_entity_daily_metrics') }}
-    where entity_type = 'client'
-    window last_7_days as (
-        partition by client_id order by {{ day_number('date_day') }}
-        range between 6 preceding and current row
-    )
-),
+{{ alert_episodes('anomaly_conditions') }}
 
-targets_in_effect as (
-    select
-        client_kpis.*,
-        targets.metric,
-        targets.target,
-        targets.direction,
-        row_number() over (
-            partition by client_kpis.client_id, client_kpis.date_day, targets.metric
-            order by targets.effective_from desc
-        ) as target_rank
-    from client_kpis
-    inner join {{ ref('client_targets') }} as targets
-        on
-            client_kpis.client_id = targets.client_id
-            and client_kpis.date_day >= targets.effective_from
-            and targets.metric in ('roas', 'cpa')
-),
+union all
 
-target_conditions as (
-    select
-        client_id,
-        cast('client' as {{ dbt.type_string() }}) as entity_type,
-        client_id as entity_id,
-        entity_name,
-        case metric when 'roas' then 'roas_below_target' else 'cpa_above_target' end as alert_type,
-        date_day,
-        case
-            when metric = 'roas' and roas_7d < target * (1 - {{ gap }}) then 3
-            when metric = 'cpa' and cpa_7d > target * (1 + {{ gap }}) then 3
-            else 2
-        end as severity_rank,
-        metric as metric_name,
-        target as threshold,
-        case metric when 'roas' then roas_7d else cpa_7d end as actual_value,
-        {{ dbt.concat([
-            "upper(metric)", "' of the 7 days to '", dbt.cast('date_day', dbt.type_string()),
-            "' is '", number_text("case metric when 'roas' then roas_7d else cpa_7d end", 2),
-            "case metric when 'roas' then ', below the target of ' else ', above the target of ' end",
-            number_text('target', 2)]) }} as detail
-    from targets_in_effect
-    where
-        target_rank = 1
-        and spend_7d > 0
-        and (
-            (metric = 'roas' and direction = 'min' and roas_7d < target)
-            or (metric = 'cpa' and direction = 'max' and cpa_7d > target)
-        )
-),
-
-fatigue_conditions as (
-    select
-        client_id,
-        cast('creative' as {{ dbt.type_string() }}) as entity_type,
-        creative_key as entity_id,
-        creative_name as entity_name,
-        cast('creative_fatigue' as {{ dbt.type_string() }}) as alert_type,
-        date_day,
-        case recommendation when 'rotate' then 3 else 2 end as severity_rank,
-        cast('fatigue_score' as {{ dbt.type_string() }}) as metric_name,
-        cast({{ var('fatigue_score_refresh') }} as numeric) as threshold,
-        cast(fatigue_score as numeric) as actual_value,
-        {{ dbt.concat([
-            "'fatigue score '", number_text('fatigue_score', 0), "': '", "recommendation",
-            "' ('", "reason", "')'"]) }} as detail
-    from {{ ref('mart_creative_fatigue') }}
-    where is_fatigued
-
-    union all
-
-    select
-        client_id,
-        'creative' as entity_type,
-        creative_key as entity_id,
-        creative_name as entity_name,
-        'high_frequency' as alert_type,
-        date_day,
-        2 as severity_rank,
-        'frequency' as metric_name,
-        cast({{ var('fatigue_high_frequency') }} as numeric) as threshold,
-        frequency as actual_value,
-        {{ dbt.concat([
-            "'frequency '", number_text('frequency', 2), "' impressions per person reached, limit '",
-            number_text(var('fatigue_high_frequency'), 2)]) }} as detail
-    from {{ ref('mart_creative_fatigue') }}
-    where frequency >= {{ var('fatigue_high_frequency') }}
-),
-
-pacing_conditions as (
-    select
-        client_id,
-        cast('campaign' as {{ dbt.type_string() }}) as entity_type,
-        campaign as entity_id,
-        campaign as entity_name,
-        case status when 'depleted' then 'budget_depleted' else 'overpacing' end as alert_type,
-        date_day,
-        case status when 'depleted' then 3 else 2 end as severity_rank,
-        cast('spend' as {{ dbt.type_string() }}) as metric_name,
-        budget as threshold,
-        case status when 'depleted' then spend_to_date else projected_spend end as actual_value,
-        case status
-            when 'depleted' then {{ dbt.concat([
-                "'spent '", number_text('spend_to_date', 2), "' of a '", number_text('budget', 2),
-                "' budget by day '", number_text('day_of_month', 0)]) }}
-            else {{ dbt.concat([
-                "'projected month-end spend '", number_text('projected_spend', 2), "' vs a '",
-                number_text('budget', 2), "' budget (spent '", number_text('spend_to_date', 2),
-                "' by day '", number_text('day_of_month', 0), "')'"]) }}
-        end as detail
-    from {{ ref('mart_pacing') }}
-    where status in ('depleted', 'overpacing')
-),
-
-underperformer_conditions as (
-    select
-        weeks.client_id,
-        cast('campaign' as {{ dbt.type_string() }}) as entity_type,
-        weeks.campaign_key as entity_id,
-        weeks.campaign_name as entity_name,
-        cast('underperformer' as {{ dbt.type_string() }}) as alert_type,
-        client_days.date_day,
-        2 as severity_rank,
-        cast('ctr' as {{ dbt.type_string() }}) as metric_name,
-        weeks.ctr_threshold as threshold,
-        weeks.ctr as actual_value,
-        {{ dbt.concat(["'week of '", dbt.cast('weeks.period_start', dbt.type_string()),
-            "': '", "weeks.reason"]) }} as detail
-    from {{ ref('mart_underperformers') }} as weeks
-    inner join {{ ref('mart_entity_daily_metrics') }} as client_days
-        on
-            client_days.entity_type = 'client'
-            and weeks.client_id = client_days.client_id
-            and client_days.date_day between weeks.period_start and weeks.period_end
-    where weeks.period_type = 'week'
-),
-
-coverage_conditions as (
-    select
-        client_id,
-        cast('source' as {{ dbt.type_string() }}) as entity_type,
-        source as entity_id,
-        source as entity_name,
-        case status when 'rejected' then 'data_rejected' else 'data_missing' end as alert_type,
-        date_day,
-        case status when 'rejected' then 3 else 2 end as severity_rank,
-        cast('status' as {{ dbt.type_string() }}) as metric_name,
-        cast(null as numeric) as threshold,
-        cast(null as numeric) as actual_value,
-        {{ dbt.concat(["source", "' data for '", dbt.cast('date_day', dbt.type_string()), "' '",
-            "status", "': '", "coalesce(reason, '')"]) }} as detail
-    from {{ ref('mart_data_coverage') }}
-    where status in ('missing_file', 'failed', 'rejected')
-),
-
-conditions as (
-    select * from anomaly_conditions
-    union all
-    select * from target_conditions
-    union all
-    select * from fatigue_conditions
-    union all
-    select * from pacing_conditions
-    union all
-    select * from underperformer_conditions
-    union all
-    select * from coverage_conditions
-),
-
-islands as (
-    select
-        conditions.*,
-        {{ day_number('date_day') }} - row_number() over (
-            partition by
-                conditions.client_id, conditions.entity_type, conditions.entity_id, conditions.alert_type
-            order by conditions.date_day
-        ) as island
-    from conditions
-),
-
-episodes as (
-    select
-        client_id,
-        entity_type,
-        entity_id,
-        alert_type,
-        island,
-        min(date_day) as first_seen_day,
-        max(date_day) as last_seen_day,
-        count(*) as days_seen,
-        max(severity_rank) as peak_severity_rank
-    from islands
-    group by client_id, entity_type, entity_id, alert_type, island
-),
-
-client_newest as (
-    select client_id, max(date_day) as newest_day
-    from (
-        select client_id, date_day
-        from {{ ref('mart_entity_daily_metrics') }}
-        where entity_type = 'client'
-        union all
-        select client_id, date_day from {{ ref('mart_data_coverage') }}
-    ) as client_days
-    group by client_id
-)
-
-select
-    {{ surrogate_key(['episodes.client_id', 'episodes.entity_type', 'episodes.entity_id',
-                      'episodes.alert_type', 'episodes.first_seen_day']) }} as alert_id,
-    episodes.client_id,
-    episodes.entity_type,
-    episodes.entity_id,
-    latest.entity_name,
-    episodes.alert_type,
-    {{ severity_name('episodes.peak_severity_rank') }} as severity,
-    {{ severity_name('latest.severity_rank') }} as current_severity,
-    {{ dbt.concat([
-        "episodes.alert_type", "': '", "episodes.entity_type", "' '",
-        "coalesce(latest.entity_name, episodes.entity_id)", "' - '", "latest.detail",
-        "case when episodes.days_seen > 1 then " ~ dbt.concat([
-            "'; '", number_text('episodes.days_seen', 0), "' days in a row since '",
-            dbt.cast('episodes.first_seen_day', dbt.type_string())]) ~ " else '' end"]) }}
-        as message,
-    latest.metric_name,
-    cast(latest.threshold as numeric(38, 6)) as threshold,
-    cast(latest.actual_value as numeric(38, 6)) as actual_value,
-    episodes.first_seen_day,
-    episodes.last_seen_day,
-    cast(episodes.days_seen as integer) as days_seen,
-    coalesce(episodes.last_seen_day < client_newest.newest_day, false) as is_resolved
-from episodes
-inner join islands as latest
-    on
-        episodes.client_id = latest.client_id
-        and episodes.entity_type = latest.entity_type
-        and episodes.entity_id = latest.entity_id
-        and episodes.alert_type = latest.alert_type
-        and episodes.last_seen_day = latest.date_day
-left join client_newest on episodes.client_id = client_newest.client_id
+select {{ alert_episode_columns() | join(', ') }}
+from {{ ref('int_alert_episodes__non_anomaly') }}
