@@ -4,7 +4,7 @@
         incremental_strategy='append',
         on_schema_change='fail',
         pre_hook="{{ intel_replace_scope(ref('mart_entity_daily_metrics')) }}",
-        post_hook=[{"sql": "{{ intel_vacuum_new_table() }}", "transaction": false}],
+        post_hook="{{ intel_analyze_new_table() }}",
         indexes=table_indexes([
             {'columns': ['client_id', 'date_day']},
             {'columns': ['creative_key', 'date_day'], 'unique': true},
