@@ -83,10 +83,3 @@ inner join islands as latest
         and episodes.last_seen_day = latest.date_day
 left join client_newest on episodes.client_id = client_newest.client_id
 {%- endmacro %}
-
-{#- The columns alert_episodes() returns, in its order. -#}
-{% macro alert_episode_columns() -%}
-    {{ return(['alert_id', 'client_id', 'entity_type', 'entity_id', 'entity_name', 'alert_type',
-               'severity', 'current_severity', 'message', 'metric_name', 'threshold',
-               'actual_value', 'first_seen_day', 'last_seen_day', 'days_seen', 'is_resolved']) }}
-{%- endmacro %}
