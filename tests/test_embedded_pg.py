@@ -173,3 +173,37 @@ def test_port_moves_loudly_only_when_another_program_holds_it(home, caplog, monk
     finally:
         squatter.close()
         server.stop()
+
+
+def test_a_port_taken_while_the_server_starts_is_given_up_for_another(home, caplog):
+    """The race behind a flaky start: the port is free when chosen, and another program
+    binds it before Postgres does. Played for real: a socket takes the chosen port just
+    before pg_ctl runs; the server must come up on another port and say so."""
+    server = EmbeddedPostgres(home)
+    choose = server._choose_port
+    taken: list[socket.socket] = []
+
+    def choose_then_lose(skip=frozenset()):
+        port = choose(skip=skip) if skip else choose()
+        if not taken:
+            squatter = socket.socket()
+            squatter.bind(("127.0.0.1", port))
+            squatter.listen()
+            taken.append(squatter)
+        return port
+
+    server._choose_port = choose_then_lose
+    try:
+        with caplog.at_level("WARNING", logger="adwh.db"):
+            server.start()
+        lost = taken[0].getsockname()[1]
+        status = server.status()
+        assert status.running
+        assert status.port != lost
+        assert f"port {lost} was taken while the embedded Postgres started" in caplog.text
+        # the port remembered for the next start is the one the server got
+        assert (home / "pg" / "port").read_text().strip() == str(status.port)
+    finally:
+        for squatter in taken:
+            squatter.close()
+        server.stop()

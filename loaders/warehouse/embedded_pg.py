@@ -46,6 +46,7 @@ log = logging.getLogger("adwh.db")
 DATABASE = "adwh"
 SUPERUSER = "postgres"
 FIRST_PORT = 54329
+BIND_ATTEMPTS = 3
 SERVICE_USERS = ("postgres", "adwh-pg")
 
 # Tuned for an analytics workload on a developer machine or a small warehouse host.
@@ -162,27 +163,56 @@ class EmbeddedPostgres:
         if not (self.data / "PG_VERSION").exists():
             self._initdb(bindir, service)
         self._prepare_runtime_dirs(service)
-        port = self._choose_port()
-        self.port_file.write_text(f"{port}\n")
-        log.info("starting embedded Postgres (%s) on 127.0.0.1:%s", bindir, port)
+        # A port found free can be taken before the server binds it (another cluster starting
+        # at the same moment): then try another one, a few times.
+        lost: set[int] = set()
+        while True:
+            port = self._choose_port(skip=lost)
+            log.info("starting embedded Postgres (%s) on 127.0.0.1:%s", bindir, port)
+            log_offset = self._log_size()
+            try:
+                self._run_as_service(
+                    [
+                        str(bindir / "pg_ctl"),
+                        "-D",
+                        str(self.data),
+                        "-l",
+                        str(self.log_file),
+                        "-o",
+                        f"-p {port}",
+                        "-w",
+                        "-t",
+                        "60",
+                        "start",
+                    ]
+                )
+            except AdwhError as exc:
+                if len(lost) + 1 < BIND_ATTEMPTS and self._could_not_listen(log_offset):
+                    log.warning(
+                        "port %s was taken while the embedded Postgres started; trying another",
+                        port,
+                    )
+                    lost.add(port)
+                    continue
+                raise AdwhError(f"{exc}\n{self._log_tail()}") from None
+            self.port_file.write_text(f"{port}\n")
+            return
+
+    def _log_size(self) -> int:
         try:
-            self._run_as_service(
-                [
-                    str(bindir / "pg_ctl"),
-                    "-D",
-                    str(self.data),
-                    "-l",
-                    str(self.log_file),
-                    "-o",
-                    f"-p {port}",
-                    "-w",
-                    "-t",
-                    "60",
-                    "start",
-                ]
-            )
-        except AdwhError as exc:
-            raise AdwhError(f"{exc}\n{self._log_tail()}") from None
+            return self.log_file.stat().st_size
+        except OSError:
+            return 0
+
+    def _could_not_listen(self, offset: int) -> bool:
+        """Whether the server log, from `offset`, says the server found its port taken."""
+        try:
+            with self.log_file.open("rb") as fh:
+                fh.seek(offset)
+                text = fh.read().decode(errors="replace")
+        except OSError:
+            return False
+        return "could not create any TCP/IP sockets" in text
 
     def _initdb(self, bindir: Path, service: pwd.struct_passwd | None) -> None:
         if self.data.exists() and any(self.data.iterdir()):
@@ -284,14 +314,14 @@ class EmbeddedPostgres:
         except (FileNotFoundError, ValueError):
             return None
 
-    def _choose_port(self) -> int:
+    def _choose_port(self, skip: set[int] | frozenset[int] = frozenset()) -> int:
         """The port used last time; another one only when a different program holds it.
 
         After an unclean stop (kill -9, power loss) the old server's processes may still be
         exiting: wait for them and reclaim the port, so BI tools and profiles keep working.
         """
         stored = self._stored_port()
-        if stored:
+        if stored and stored not in skip:
             old_pid, _ = self._read_postmaster_pid()
             clear_stale_pid_file(self.data / "postmaster.pid", old_pid)
             if wait_for_port(stored):
@@ -301,7 +331,7 @@ class EmbeddedPostgres:
         others = list(range(FIRST_PORT + 1, FIRST_PORT + 200))
         random.shuffle(others)
         for port in [FIRST_PORT, *others]:
-            if port_free(port):
+            if port not in skip and port_free(port):
                 if stored:
                     log.warning(
                         "PORT CHANGED: 127.0.0.1:%s, where the embedded Postgres ran before, is "
