@@ -184,7 +184,7 @@ def test_a_port_taken_while_the_server_starts_is_given_up_for_another(home, capl
     taken: list[socket.socket] = []
 
     def choose_then_lose(skip=frozenset()):
-        port = choose(skip=skip) if skip else choose()
+        port = choose(skip=skip)
         if not taken:
             squatter = socket.socket()
             squatter.bind(("127.0.0.1", port))

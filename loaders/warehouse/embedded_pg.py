@@ -169,7 +169,6 @@ class EmbeddedPostgres:
         while True:
             port = self._choose_port(skip=lost)
             log.info("starting embedded Postgres (%s) on 127.0.0.1:%s", bindir, port)
-            log_offset = self._log_size()
             try:
                 self._run_as_service(
                     [
@@ -187,7 +186,7 @@ class EmbeddedPostgres:
                     ]
                 )
             except AdwhError as exc:
-                if len(lost) + 1 < BIND_ATTEMPTS and self._could_not_listen(log_offset):
+                if len(lost) + 1 < BIND_ATTEMPTS and self._could_not_listen():
                     log.warning(
                         "port %s was taken while the embedded Postgres started; trying another",
                         port,
@@ -198,21 +197,9 @@ class EmbeddedPostgres:
             self.port_file.write_text(f"{port}\n")
             return
 
-    def _log_size(self) -> int:
-        try:
-            return self.log_file.stat().st_size
-        except OSError:
-            return 0
-
-    def _could_not_listen(self, offset: int) -> bool:
-        """Whether the server log, from `offset`, says the server found its port taken."""
-        try:
-            with self.log_file.open("rb") as fh:
-                fh.seek(offset)
-                text = fh.read().decode(errors="replace")
-        except OSError:
-            return False
-        return "could not create any TCP/IP sockets" in text
+    def _could_not_listen(self) -> bool:
+        """Whether the server log's last lines say the server found its port taken."""
+        return "could not create any TCP/IP sockets" in self._log_tail()
 
     def _initdb(self, bindir: Path, service: pwd.struct_passwd | None) -> None:
         if self.data.exists() and any(self.data.iterdir()):
