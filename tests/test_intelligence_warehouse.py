@@ -170,6 +170,32 @@ def test_incremental_equals_full_refresh_after_a_restated_day_and_a_new_one(ware
     assert all(later > earlier for (_, later), (_, earlier) in zip(again, first, strict=True))
 
 
+def test_a_client_losing_its_first_day_is_rebuilt_from_it(warehouse):
+    """1 March is redelivered with rows that break a rule (more clicks than impressions): they
+    go to the quarantine and acme's first day leaves the fact and the entity mart. No client-day
+    of acme is rewritten, and the anomaly mart holds no row of 1 March (no baseline yet), yet
+    the baselines of 2-29 March lost a day: the incremental build must recompute them and
+    equal a full refresh."""
+    url, client, bucket = warehouse["url"], warehouse["s3"], warehouse["bucket"]
+    first = DAYS[0]
+    before = digest(url, "mart_metric_anomalies")
+    client.put_object(
+        Bucket=bucket,
+        Key=f"surfside/acme/media-report-{first}.csv",
+        Body=body(first, [("Spring", "A", 10, 20, 0, "0"), ("Fall", "F", 10, 20, 0, "0")]),
+    )
+    surfside.load(url, ["acme"], [first], settings=warehouse["settings"], echo=print)
+    run_dbt(["build"], url)
+    assert query(
+        url, "select count(*) from marts.fact_daily_metrics where date_day = %s", (first,)
+    ) == [(0,)]
+    incremental = digest(url, "mart_metric_anomalies")
+    run_dbt(["run", "--full-refresh", "--select", "mart_metric_anomalies"], url)
+    full = digest(url, "mart_metric_anomalies")
+    assert full != before  # the lost day moved baselines the mart reports
+    assert incremental == full
+
+
 def test_a_unique_index_enforces_the_grain_and_without_it_the_test_scans(warehouse):
     """The uniqueness test of a mart with a unique index on its grain relies on the index: the
     database refuses a duplicate. The index lets rows with a NULL key repeat, and the test

@@ -13,49 +13,28 @@
     {{ this.identifier }}__scope
 {%- endmacro %}
 
-{#- Per client, the first day to recompute. Changed days are the client-days that
-    mart_entity_daily_metrics rewrote after this model's last build (it stamps every row it
-    rewrites with dbt_updated_at; it rewrites whole client-days), and the client-days this
-    model holds that no longer exist upstream. A model with no rows yet recomputes all. -#}
+{#- Per client, the first day to recompute: the earliest of the client-days `upstream` (the
+    model the mart reads, mart_entity_daily_metrics) logged as rebuilt since this model last
+    read its log - the partition log every incremental model writes (docs/incremental.md),
+    client-days that lost every row included - and after a full build of upstream every
+    client-day it or this model holds. A model with no rows yet recomputes all. -#}
 {% macro intel_scope_sql(upstream) -%}
-    with upstream_days as (
-        select client_id, date_day, dbt_updated_at
-        from {{ upstream }}
-        where entity_type = 'client'
-    ),
-
-    watermark as (
-        select max(dbt_updated_at) as built_at from {{ this }}
-    ),
-
-    changed as (
-        select upstream_days.client_id, min(upstream_days.date_day) as from_day
-        from upstream_days
-        cross join watermark
-        where watermark.built_at is null or upstream_days.dbt_updated_at > watermark.built_at
-        group by upstream_days.client_id
-
-        union all
-
-        select held.client_id, min(held.date_day) as from_day
-        from (select distinct client_id, date_day from {{ this }}) as held
-        left join upstream_days
-            on
-                held.client_id = upstream_days.client_id
-                and held.date_day = upstream_days.date_day
-        where upstream_days.client_id is null
-        group by held.client_id
-    )
-
-    select client_id, min(from_day) as from_day
-    from changed
-    group by client_id
+    select changes.client_id, min(changes.date_day) as from_day
+    from ({{ logged_changes_sql(upstream, 'select client_id, null, date_day from ' ~ this) }}) as changes
+    where changes.client_id is not null
+    group by changes.client_id
 {%- endmacro %}
 
-{#- pre_hook of an incremental intelligence mart: compute the scope once into a temporary
-    table (read by the model through intel_scope_table()) and delete the rows in scope. -#}
+{#- pre_hook of an incremental intelligence mart: the position in upstream's log this build
+    reads up to (stored by intel_end), and in an incremental build the scope computed once
+    into a temporary table (read by the model through intel_scope_table()) and the rows in
+    scope deleted. -#}
 {% macro intel_replace_scope(upstream) -%}
-    {%- if is_incremental() -%}
+    drop table if exists {{ new_state_table() }};
+    create temporary table {{ new_state_table() }} as (
+        {{ log_position_state_sql(upstream) }}
+    );
+    {%- if is_incremental() %}
         drop table if exists {{ intel_scope_table() }};
         create temporary table {{ intel_scope_table() }} as (
             {{ intel_scope_sql(upstream) }}
@@ -160,11 +139,13 @@
     cast('{{ run_started_at.isoformat() }}' as timestamp with time zone)
 {%- endmacro %}
 
-{#- Post-hook of the two large intelligence marts: a table a build has just created (full
+{#- Post-hook of the two large intelligence marts: the log position read (and the build in
+    the partition log, as every incremental model), and a table a build has just created (full
     refresh or first build) gets its planner statistics at once, before its data tests and
     mart_alerts read it; an incremental build leaves that to autovacuum. No VACUUM: the
     uniqueness tests read the catalog's unique index, not an index-only scan that would need
     the visibility map (DECISIONLOG "Scheduled builds leave dbt's unit tests out", later). -#}
-{% macro intel_analyze_new_table() -%}
+{% macro intel_end() -%}
+    {{ incremental_end() }};
     {% if not is_incremental() %}{{ analyze_relation(this) }}{% endif %}
 {%- endmacro %}

@@ -3,8 +3,8 @@
         materialized='incremental',
         incremental_strategy='append',
         on_schema_change='fail',
-        pre_hook="{{ intel_replace_scope(ref('mart_entity_daily_metrics')) }}",
-        post_hook="{{ intel_analyze_new_table() }}",
+        pre_hook="{{ intel_replace_scope('mart_entity_daily_metrics') }}",
+        post_hook="{{ intel_end() }}",
         indexes=table_indexes([
             {'columns': ['client_id', 'date_day']},
             {'columns': ['entity_type', 'entity_id', 'date_day', 'metric_name'], 'unique': true},
