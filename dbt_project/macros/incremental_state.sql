@@ -99,16 +99,22 @@
     {{ return(found) }}
 {%- endmacro %}
 
+{#- The state this build will have seen, computed first (so a load committing during the
+    build is seen again next time) into a temporary table incremental_end() stores. -#}
+{% macro incremental_new_state(new_state_sql) -%}
+    drop table if exists {{ new_state_table() }};
+    create temporary table {{ new_state_table() }} as (
+        {{ new_state_sql }}
+    )
+{%- endmacro %}
+
 {#- pre_hook of an incremental model. new_state_sql: the state this build will have seen
     (kind, state_key, state_value, client_id), computed first so a load committing during the
     build is seen again next time; changed_sql: the partitions to rebuild; columns: the
     partition columns; null_safe: partitions may have NULL columns (the quarantine). Deletes
     the changed partitions - also those with no row upstream any more. -#}
 {% macro incremental_begin(new_state_sql, changed_sql, columns, null_safe=false) -%}
-    drop table if exists {{ new_state_table() }};
-    create temporary table {{ new_state_table() }} as (
-        {{ new_state_sql }}
-    );
+    {{ incremental_new_state(new_state_sql) }};
     {%- if is_incremental() %}
         drop table if exists {{ changed_partitions_table() }};
         create temporary table {{ changed_partitions_table() }} as (

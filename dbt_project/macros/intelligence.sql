@@ -1,5 +1,6 @@
-{#- Campaign intelligence helpers (docs/intelligence.md). Kept apart from
-    incremental_partitions.sql on purpose: the intelligence marts only need to know, per
+{#- Campaign intelligence helpers (docs/intelligence.md). The intelligence marts read the
+    entity mart's partition log like every incremental model (macros/incremental_state.sql),
+    but rebuild per client from a day on, not partition by partition: they only need, per
     client, the first day whose inputs changed since their own last build.
 
     Incremental by client-day with trailing windows: a changed day D changes every later day
@@ -30,10 +31,7 @@
     into a temporary table (read by the model through intel_scope_table()) and the rows in
     scope deleted. -#}
 {% macro intel_replace_scope(upstream) -%}
-    drop table if exists {{ new_state_table() }};
-    create temporary table {{ new_state_table() }} as (
-        {{ log_position_state_sql(upstream) }}
-    );
+    {{ incremental_new_state(log_position_state_sql(upstream)) }};
     {%- if is_incremental() %}
         drop table if exists {{ intel_scope_table() }};
         create temporary table {{ intel_scope_table() }} as (
