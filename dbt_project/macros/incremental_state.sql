@@ -99,13 +99,19 @@
     {{ return(found) }}
 {%- endmacro %}
 
+{#- A session's temporary table `name` holding the rows of `sql`, replacing one of an earlier
+    model in the same session (the pre-hooks' working tables). -#}
+{% macro temp_table_as(name, sql) -%}
+    drop table if exists {{ name }};
+    create temporary table {{ name }} as (
+        {{ sql }}
+    )
+{%- endmacro %}
+
 {#- The state this build will have seen, computed first (so a load committing during the
     build is seen again next time) into a temporary table incremental_end() stores. -#}
 {% macro incremental_new_state(new_state_sql) -%}
-    drop table if exists {{ new_state_table() }};
-    create temporary table {{ new_state_table() }} as (
-        {{ new_state_sql }}
-    )
+    {{ temp_table_as(new_state_table(), new_state_sql) }}
 {%- endmacro %}
 
 {#- pre_hook of an incremental model. new_state_sql: the state this build will have seen
@@ -116,10 +122,8 @@
 {% macro incremental_begin(new_state_sql, changed_sql, columns, null_safe=false) -%}
     {{ incremental_new_state(new_state_sql) }};
     {%- if is_incremental() %}
-        drop table if exists {{ changed_partitions_table() }};
-        create temporary table {{ changed_partitions_table() }} as (
-            select distinct {{ columns | join(', ') }} from ({{ changed_sql }}) as changed
-        );
+        {{ temp_table_as(changed_partitions_table(),
+            'select distinct ' ~ columns | join(', ') ~ ' from (' ~ changed_sql ~ ') as changed') }};
         analyze {{ changed_partitions_table() }};
         delete from {{ this }}
         where exists (

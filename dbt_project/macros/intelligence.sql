@@ -33,10 +33,7 @@
 {% macro intel_replace_scope(upstream) -%}
     {{ incremental_new_state(log_position_state_sql(upstream)) }};
     {%- if is_incremental() %}
-        drop table if exists {{ intel_scope_table() }};
-        create temporary table {{ intel_scope_table() }} as (
-            {{ intel_scope_sql(upstream) }}
-        );
+        {{ temp_table_as(intel_scope_table(), intel_scope_sql(upstream)) }};
         {#- statistics, so the planner sees a handful of clients and deletes through the
             (client_id, date_day) index instead of reading the whole mart -#}
         {{ analyze_relation(intel_scope_table()) }};

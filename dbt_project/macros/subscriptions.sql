@@ -185,11 +185,9 @@
     whose Meta partition is retired are never rebuilt: their spend is gone from raw. -#}
 {% macro subscription_replace_days(target) -%}
     {%- if is_incremental() -%}
-        drop table if exists {{ subscription_changed_table() }};
-        create temporary table {{ subscription_changed_table() }} as (
-            {#- days whose Meta rows were retired stay frozen (macros/retention.sql) #}
-            {{ without_retired(subscription_changed_days_sql(target), source="'meta'") }}
-        );
+        {#- days whose Meta rows were retired stay frozen (macros/retention.sql) #}
+        {{ temp_table_as(subscription_changed_table(),
+            without_retired(subscription_changed_days_sql(target), source="'meta'")) }};
         analyze {{ subscription_changed_table() }};
         delete from {{ target }}
         where (client_id, date_day) in (
